@@ -1,0 +1,259 @@
+//! Reading credentials from request headers, without any web framework.
+//!
+//! [`Credentials::from_head`] looks at the `Authorization` header (Bearer tokens,
+//! and Basic for secret API keys), the query string (where tokens are refused)
+//! and the `Cookie` header (for sessions), and either returns what the request
+//! carries or refuses a malformed request with [`AuthError::InvalidRequest`].
+//!
+//! ```
+//! use auth_core::credentials::{Credentials, RequestHead};
+//! use http::{HeaderMap, Method};
+//!
+//! let mut headers = HeaderMap::new();
+//! headers.insert("authorization", "bearer abc.def.ghi".parse().unwrap());
+//! let head = RequestHead::new(&Method::GET, &headers, None);
+//! let credentials = Credentials::from_head(&head, "session_id").unwrap();
+//! assert_eq!(credentials.bearer.as_deref(), Some("abc.def.ghi"));
+//! ```
+
+use http::{HeaderMap, Method, header};
+
+use crate::error::AuthError;
+
+/// The parts of a request the credential parser reads.
+#[derive(Clone, Copy, Debug)]
+pub struct RequestHead<'a> {
+    /// The request method.
+    pub method: &'a Method,
+    /// All request headers.
+    pub headers: &'a HeaderMap,
+    /// The raw query string, without `?`.
+    pub query: Option<&'a str>,
+}
+
+impl<'a> RequestHead<'a> {
+    /// Bundles the borrowed parts of a request.
+    pub fn new(method: &'a Method, headers: &'a HeaderMap, query: Option<&'a str>) -> Self {
+        Self {
+            method,
+            headers,
+            query,
+        }
+    }
+}
+
+/// What a request presents. Every field may be absent.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Credentials {
+    /// The token of `Authorization: Bearer <token>`.
+    pub bearer: Option<String>,
+    /// The secret API key of `Authorization: Basic ...`.
+    pub api_key: Option<String>,
+    /// The session id from the session cookie.
+    pub session_id: Option<String>,
+}
+
+const MALFORMED_AUTHORIZATION: &str = "Malformed Authorization header";
+
+impl Credentials {
+    /// Reads the credentials of a request.
+    ///
+    /// Refuses with `400 invalid_request`: two `Authorization` headers, a header
+    /// that is not visible ASCII, an empty or space-containing bearer token, and an
+    /// `access_token` in the query (tokens in URLs leak into logs).
+    pub fn from_head(head: &RequestHead<'_>, session_cookie: &str) -> Result<Self, AuthError> {
+        if head.query.is_some_and(query_has_access_token) {
+            return Err(AuthError::InvalidRequest(
+                "Access tokens are not accepted in the query string",
+            ));
+        }
+        let mut credentials = Self::default();
+        let mut values = head.headers.get_all(header::AUTHORIZATION).iter();
+        if let Some(value) = values.next() {
+            if values.next().is_some() {
+                return Err(AuthError::InvalidRequest(
+                    "Multiple Authorization headers",
+                ));
+            }
+            let value = value
+                .to_str()
+                .map_err(|_| AuthError::InvalidRequest(MALFORMED_AUTHORIZATION))?;
+            match parse_authorization(value)? {
+                Some(Authorization::Bearer(token)) => credentials.bearer = Some(token.to_owned()),
+                Some(Authorization::Basic(encoded)) => {
+                    credentials.api_key = decode_api_key(encoded);
+                }
+                None => {}
+            }
+        }
+        credentials.session_id = cookie(head.headers, session_cookie)?;
+        Ok(credentials)
+    }
+
+    /// Whether the request presents nothing at all.
+    pub fn is_empty(&self) -> bool {
+        self.bearer.is_none() && self.api_key.is_none() && self.session_id.is_none()
+    }
+}
+
+enum Authorization<'a> {
+    Bearer(&'a str),
+    Basic(&'a str),
+}
+
+/// Splits `<scheme> <credentials>`; the scheme is case-insensitive (RFC 9110).
+/// Schemes other than Bearer and Basic are not ours: they count as absent.
+fn parse_authorization(value: &str) -> Result<Option<Authorization<'_>>, AuthError> {
+    let value = value.trim_matches(|c| c == ' ' || c == '\t');
+    let (scheme, rest) = match value.split_once(' ') {
+        Some((scheme, rest)) => (scheme, rest.trim_start_matches(' ')),
+        None => (value, ""),
+    };
+    let is_bearer = scheme.eq_ignore_ascii_case("bearer");
+    let is_basic = scheme.eq_ignore_ascii_case("basic");
+    if !is_bearer && !is_basic {
+        return Ok(None);
+    }
+    if rest.is_empty() || !rest.bytes().all(is_token68_byte) {
+        return Err(AuthError::InvalidRequest(MALFORMED_AUTHORIZATION));
+    }
+    Ok(Some(if is_bearer {
+        Authorization::Bearer(rest)
+    } else {
+        Authorization::Basic(rest)
+    }))
+}
+
+/// token68 of RFC 9110: `ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/"`, then `=` padding.
+fn is_token68_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/' | b'=')
+}
+
+/// Medusa accepts a secret key as `Basic <key>` or `Basic base64(<key>:)`.
+fn decode_api_key(encoded: &str) -> Option<String> {
+    use base64::Engine as _;
+    if encoded.starts_with("sk_") {
+        return Some(encoded.to_owned());
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let key = text.strip_suffix(':').unwrap_or(&text);
+    (!key.is_empty()).then(|| key.to_owned())
+}
+
+fn query_has_access_token(query: &str) -> bool {
+    query
+        .split('&')
+        .any(|pair| pair.split('=').next() == Some("access_token"))
+}
+
+/// The value of cookie `name` from the `Cookie` headers.
+///
+/// Two cookies of the same name are refused (`400`): which one a server reads
+/// is exactly what cookie-tossing attacks exploit.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Result<Option<String>, AuthError> {
+    let mut found = None;
+    for value in headers.get_all(header::COOKIE) {
+        let Ok(value) = value.to_str() else {
+            continue;
+        };
+        for pair in value.split(';') {
+            let Some((key, val)) = pair.trim().split_once('=') else {
+                continue;
+            };
+            if key == name {
+                if found.is_some() {
+                    return Err(AuthError::InvalidRequest("Duplicate session cookie"));
+                }
+                let val = val.trim_matches('"');
+                if !val.is_empty() {
+                    found = Some(val.to_owned());
+                }
+            }
+        }
+    }
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(auth: &[&str], query: Option<&str>) -> Result<Credentials, AuthError> {
+        let mut headers = HeaderMap::new();
+        for value in auth {
+            headers.append(header::AUTHORIZATION, value.parse().unwrap());
+        }
+        Credentials::from_head(&RequestHead::new(&Method::GET, &headers, query), "sid")
+    }
+
+    #[test]
+    fn bearer_scheme_is_case_insensitive() {
+        for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
+            let credentials = read(&[&format!("{scheme} a.b.c")], None).unwrap();
+            assert_eq!(credentials.bearer.as_deref(), Some("a.b.c"));
+        }
+    }
+
+    #[test]
+    fn empty_bearer_is_invalid_request() {
+        for value in ["Bearer", "Bearer ", "Bearer    "] {
+            assert_eq!(
+                read(&[value], None),
+                Err(AuthError::InvalidRequest(MALFORMED_AUTHORIZATION)),
+                "{value:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn bearer_with_inner_space_is_invalid_request() {
+        assert!(matches!(read(&["Bearer a.b c"], None), Err(AuthError::InvalidRequest(_))));
+    }
+
+    #[test]
+    fn two_authorization_headers_are_invalid_request() {
+        assert_eq!(
+            read(&["Bearer a.b.c", "Bearer d.e.f"], None),
+            Err(AuthError::InvalidRequest("Multiple Authorization headers"))
+        );
+    }
+
+    #[test]
+    fn token_in_query_is_invalid_request() {
+        assert!(matches!(
+            read(&["Bearer a.b.c"], Some("x=1&access_token=a.b.c")),
+            Err(AuthError::InvalidRequest(_))
+        ));
+        assert!(matches!(
+            read(&[], Some("access_token=a.b.c")),
+            Err(AuthError::InvalidRequest(_))
+        ));
+    }
+
+    #[test]
+    fn other_schemes_count_as_no_credentials() {
+        let credentials = read(&["Digest username=\"x\""], None).unwrap();
+        assert!(credentials.is_empty());
+    }
+
+    #[test]
+    fn basic_api_key_is_read_plain_or_base64_with_colon() {
+        let plain = read(&["Basic sk_123"], None).unwrap();
+        assert_eq!(plain.api_key.as_deref(), Some("sk_123"));
+        // base64("sk_123:")
+        let encoded = read(&["Basic c2tfMTIzOg=="], None).unwrap();
+        assert_eq!(encoded.api_key.as_deref(), Some("sk_123"));
+    }
+
+    #[test]
+    fn session_cookie_is_read_and_duplicates_refused() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::COOKIE, "a=1; sid=abc; b=2".parse().unwrap());
+        assert_eq!(cookie(&headers, "sid").unwrap().as_deref(), Some("abc"));
+        headers.append(header::COOKIE, "sid=def".parse().unwrap());
+        assert!(cookie(&headers, "sid").is_err());
+    }
+}

@@ -1,0 +1,82 @@
+//! # auth-core
+//!
+//! The framework-agnostic core of the auth workspace, modelled on the Medusa v2
+//! Auth Module: a registry of auth providers, auth identities, JSON Web Tokens,
+//! route policies, stores, and the auth routes as neutral handlers. The adapters
+//! `auth-axum`, `auth-actix` and `auth-warp` only translate their framework's
+//! requests into the types here and back.
+//!
+//! ```
+//! # tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(async {
+//! use auth_core::password::{PasswordHasher, PasswordPolicy};
+//! use auth_core::provider::EmailPass;
+//! use auth_core::routes::AuthRequest;
+//! use auth_core::token::{Algorithm, Key, KeySet, TokenConfig, TokenService};
+//! use auth_core::AuthModule;
+//! use http::Method;
+//!
+//! let key = Key::hmac("k1", Algorithm::HS256, b"an example secret of 32+ bytes!!").unwrap();
+//! let tokens = TokenService::new(KeySet::new(key).unwrap(), TokenConfig::new("https://auth.example", "store")).unwrap();
+//! let auth = AuthModule::builder(tokens)
+//!     .provider(EmailPass::new(PasswordHasher::new(PasswordPolicy::default())))
+//!     .build();
+//!
+//! let body = r#"{"email":"ada@example.com","password":"correct horse"}"#;
+//! let registered = auth
+//!     .handle(AuthRequest::new(Method::POST, "/customer/emailpass/register").with_body(body))
+//!     .await;
+//! assert_eq!(registered.status(), 200);
+//! let logged_in = auth
+//!     .handle(AuthRequest::new(Method::POST, "/customer/emailpass").with_body(body))
+//!     .await;
+//! let token: serde_json::Value = serde_json::from_slice(logged_in.body()).unwrap();
+//! let caller = auth.verify_bearer(token["token"].as_str().unwrap()).await.unwrap();
+//! assert_eq!(caller.actor_type, "customer");
+//! assert_eq!(caller.actor_id, ""); // not linked to a customer yet
+//! # });
+//! ```
+//!
+//! ## Cargo features
+//!
+//! | feature | what it does | default |
+//! |---|---|---|
+//! | `aws-lc-rs` | crypto backend of `jsonwebtoken`: AWS-LC | yes |
+//! | `rust-crypto` | crypto backend of `jsonwebtoken`: RustCrypto (enable instead of `aws-lc-rs`, never both) | no |
+//! | `sqlite` | [`store::SqliteStore`], the embedded default store | yes |
+//!
+//! ## Modules, in the order a request meets them
+//!
+//! - [`credentials`]: reading `Authorization` and cookies from headers;
+//! - [`token`]: signing and strictly verifying access tokens;
+//! - [`policy`]: what a route accepts;
+//! - [`module`]: [`AuthModule`], the assembled module adapters hold;
+//! - [`routes`]: the auth routes of the HTTP contract;
+//! - [`service`], [`provider`], [`password`]: Medusa's operations, providers, hashing;
+//! - [`identity`], [`store`]: the data model and its storage;
+//! - [`error`]: [`AuthError`], status codes, challenges and bodies.
+#![forbid(unsafe_code)]
+
+pub mod api_key;
+pub mod clock;
+pub mod credentials;
+pub mod error;
+pub mod identity;
+pub mod module;
+pub mod password;
+pub mod policy;
+pub mod response;
+pub mod provider;
+pub mod refresh;
+pub mod reset;
+pub mod routes;
+pub mod secret;
+pub mod service;
+pub mod session;
+pub mod store;
+pub mod throttle;
+pub mod token;
+
+pub use error::AuthError;
+pub use identity::{AuthContext, CredentialKind};
+pub use module::{AuthModule, AuthModuleBuilder, AuthSettings, AuthStore};
+pub use policy::{Authenticated, RoutePolicy};

@@ -1,0 +1,278 @@
+//! Server-side sessions: `POST /auth/session` trades a bearer token for a
+//! session cookie, and routes whose policy accepts sessions authenticate by it.
+//!
+//! - The session id is 256 random bits; the store keeps only its SHA-256.
+//! - Every creation makes a new id, and the session the request came with (if
+//!   any) is destroyed: no session fixation.
+//! - Idle and absolute timeouts are enforced on the server at every use.
+//! - The cookie is `HttpOnly`, `SameSite=Lax`, `Path=/`, no `Domain`, and
+//!   `Secure` unless explicitly turned off for plain-HTTP development.
+//! - Cookie-authenticated unsafe requests (anything but `GET`, `HEAD`,
+//!   `OPTIONS`) must not come from another site: a `Sec-Fetch-Site:
+//!   cross-site` header, or an `Origin` whose host is not the request's `Host`,
+//!   is refused with `403`. With `SameSite=Lax` browsers do not send the
+//!   cookie on cross-site posts anyway; this check covers older browsers and
+//!   same-site-but-cross-origin pages. Bearer requests are not affected: a
+//!   browser never attaches them on its own.
+//!
+//! ```
+//! use auth_core::session::SessionSettings;
+//!
+//! let settings = SessionSettings::default();
+//! let cookie = settings.set_cookie("ses_abc");
+//! assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Secure"));
+//! assert!(!cookie.contains("Domain"));
+//! ```
+
+use std::time::Duration;
+
+use http::{HeaderMap, Method, header};
+
+use crate::error::AuthError;
+
+/// How sessions and their cookie behave.
+#[derive(Clone, Debug)]
+pub struct SessionSettings {
+    /// The cookie name (default `auth_session`).
+    pub cookie_name: String,
+    /// Whether the cookie is `Secure`. Only turn off for plain-HTTP local development.
+    pub secure: bool,
+    /// A session unused for this long ends (default 1 hour).
+    pub idle_timeout: Duration,
+    /// A session ends this long after creation, used or not (default 24 hours).
+    pub absolute_timeout: Duration,
+}
+
+impl Default for SessionSettings {
+    fn default() -> Self {
+        Self {
+            cookie_name: "auth_session".into(),
+            secure: true,
+            idle_timeout: Duration::from_secs(60 * 60),
+            absolute_timeout: Duration::from_secs(24 * 60 * 60),
+        }
+    }
+}
+
+impl SessionSettings {
+    /// The `Set-Cookie` value that stores `session_id`.
+    pub fn set_cookie(&self, session_id: &str) -> String {
+        self.cookie(session_id, self.absolute_timeout.as_secs())
+    }
+
+    /// The `Set-Cookie` value that removes the cookie.
+    pub fn clear_cookie(&self) -> String {
+        self.cookie("", 0)
+    }
+
+    fn cookie(&self, value: &str, max_age: u64) -> String {
+        let secure = if self.secure { "; Secure" } else { "" };
+        format!(
+            "{}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}",
+            self.cookie_name
+        )
+    }
+}
+
+/// Refuses a cookie-authenticated unsafe request that comes from another site.
+pub fn check_same_site(method: &Method, headers: &HeaderMap) -> Result<(), AuthError> {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return Ok(());
+    }
+    let header_text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if header_text("sec-fetch-site").is_some_and(|site| site.eq_ignore_ascii_case("cross-site")) {
+        return Err(AuthError::CrossSiteRequest);
+    }
+    if let Some(origin) = header_text(header::ORIGIN.as_str()) {
+        let origin_host = origin
+            .split_once("://")
+            .map_or(origin, |(_, rest)| rest)
+            .trim_end_matches('/');
+        let host = header_text(header::HOST.as_str()).unwrap_or_default();
+        if origin == "null" || !origin_host.eq_ignore_ascii_case(host) {
+            return Err(AuthError::CrossSiteRequest);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, value.parse().unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn safe_methods_pass_whatever_their_origin() {
+        let cross = headers(&[("sec-fetch-site", "cross-site"), ("origin", "https://evil.example")]);
+        assert!(check_same_site(&Method::GET, &cross).is_ok());
+    }
+
+    #[test]
+    fn cross_site_post_is_refused() {
+        let cross = headers(&[("sec-fetch-site", "cross-site")]);
+        assert_eq!(check_same_site(&Method::POST, &cross), Err(AuthError::CrossSiteRequest));
+    }
+
+    #[test]
+    fn foreign_origin_is_refused_and_own_origin_passes() {
+        let foreign = headers(&[("origin", "https://evil.example"), ("host", "shop.example")]);
+        assert_eq!(check_same_site(&Method::DELETE, &foreign), Err(AuthError::CrossSiteRequest));
+        let own = headers(&[("origin", "https://shop.example"), ("host", "shop.example")]);
+        assert!(check_same_site(&Method::DELETE, &own).is_ok());
+        let null = headers(&[("origin", "null"), ("host", "shop.example")]);
+        assert!(check_same_site(&Method::POST, &null).is_err());
+    }
+
+    #[test]
+    fn cookie_can_drop_secure_only_when_told() {
+        let settings = SessionSettings { secure: false, ..SessionSettings::default() };
+        assert!(!settings.set_cookie("x").contains("Secure"));
+        assert!(settings.clear_cookie().contains("Max-Age=0"));
+    }
+}
+
+mod flows {
+    use bytes::Bytes;
+    use http::{HeaderValue, Response, header};
+    use serde_json::json;
+
+    use super::check_same_site;
+    use crate::clock::{now_ms, now_secs};
+    use crate::credentials::{Credentials, RequestHead};
+    use crate::error::AuthError;
+    use crate::identity::CredentialKind;
+    use crate::policy::{Authenticated, RoutePolicy};
+    use crate::response::token_response;
+    use crate::secret::{Secret, hash_secret};
+    use crate::store::SessionRecord;
+    use crate::AuthModule;
+
+    /// Session ids longer than this are not ours: refused before hashing.
+    const MAX_SESSION_ID_LEN: usize = 128;
+
+    impl AuthModule {
+        /// Authenticates by session cookie: the session must exist, be within
+        /// its idle and absolute timeouts, postdate the identity's last
+        /// revocation, and an unsafe request must come from the same site.
+        pub async fn verify_session(
+            &self,
+            session_id: &str,
+            head: &RequestHead<'_>,
+        ) -> Result<Authenticated, AuthError> {
+            if session_id.len() > MAX_SESSION_ID_LEN {
+                return Err(AuthError::InvalidSession);
+            }
+            let id_hash = hash_secret(session_id);
+            let sessions = self.sessions();
+            let Some(record) = sessions.session(&id_hash).await? else {
+                return Err(AuthError::InvalidSession);
+            };
+            let settings = &self.settings().session;
+            let now = now_secs();
+            let idle_deadline = record
+                .last_seen_at
+                .saturating_add(settings.idle_timeout.as_secs());
+            let revoked = self
+                .check_identity_cutoff(&record.context.auth_identity_id, record.created_at_ms)
+                .await
+                .is_err();
+            if now >= record.expires_at || now >= idle_deadline || revoked {
+                sessions.delete_session(&id_hash).await?;
+                return Err(AuthError::InvalidSession);
+            }
+            check_same_site(head.method, head.headers)?;
+            // One write a minute at most keeps the idle clock honest without a
+            // write per request.
+            if now.saturating_sub(record.last_seen_at) >= 60 {
+                sessions.touch_session(&id_hash, now).await?;
+            }
+            Ok(Authenticated {
+                context: record.context,
+                credential: CredentialKind::Session,
+                token_id: None,
+                expires_at: Some(record.expires_at.min(now + settings.idle_timeout.as_secs())),
+            })
+        }
+
+        /// `POST /auth/session`: a registered caller's bearer token becomes a
+        /// new session; any session the request carried is destroyed.
+        pub(crate) async fn create_session(
+            &self,
+            head: &RequestHead<'_>,
+        ) -> Result<Response<Bytes>, AuthError> {
+            let settings = &self.settings().session;
+            let credentials = Credentials::from_head(head, &settings.cookie_name)?;
+            let token = credentials
+                .bearer
+                .as_deref()
+                .ok_or(AuthError::MissingCredentials)?;
+            let caller = self.verify_bearer(token).await?;
+            RoutePolicy::any_actor().admit(&caller.context)?;
+            if let Some(previous) = credentials.session_id.as_deref() {
+                self.sessions().delete_session(&hash_secret(previous)).await?;
+            }
+            let session_id = Secret::generate("ses_")?;
+            let created_at_ms = now_ms();
+            let now = created_at_ms / 1000;
+            let record = SessionRecord {
+                id_hash: session_id.hash(),
+                context: caller.context.clone(),
+                created_at_ms,
+                last_seen_at: now,
+                expires_at: now + settings.absolute_timeout.as_secs(),
+            };
+            self.sessions().create_session(&record).await?;
+            tracing::info!(auth_identity_id = %caller.auth_identity_id, "session created");
+            let mut response = token_response(&json!({ "user": caller.context }));
+            let cookie = HeaderValue::from_str(&settings.set_cookie(session_id.as_str()))
+                .map_err(|_| AuthError::Internal)?;
+            response.headers_mut().insert(header::SET_COOKIE, cookie);
+            Ok(response)
+        }
+
+        /// `DELETE /auth/session`: destroys the cookie's session and, when a
+        /// bearer token is presented, deny-lists it until it expires.
+        pub(crate) async fn destroy_session(
+            &self,
+            head: &RequestHead<'_>,
+        ) -> Result<Response<Bytes>, AuthError> {
+            let settings = &self.settings().session;
+            let credentials = Credentials::from_head(head, &settings.cookie_name)?;
+            if credentials.bearer.is_none() && credentials.session_id.is_none() {
+                return Err(AuthError::MissingCredentials);
+            }
+            let mut ended_something = false;
+            if let Some(token) = credentials.bearer.as_deref() {
+                let caller = self.verify_bearer(token).await?;
+                if let (Some(jti), Some(exp)) = (caller.token_id.as_deref(), caller.expires_at) {
+                    self.revocations().revoke_token(jti, exp).await?;
+                    tracing::info!(jti, "access token revoked at logout");
+                }
+                ended_something = true;
+            }
+            if let Some(session_id) = credentials.session_id.as_deref() {
+                check_same_site(head.method, head.headers)?;
+                let id_hash = hash_secret(session_id);
+                if self.sessions().session(&id_hash).await?.is_some() {
+                    self.sessions().delete_session(&id_hash).await?;
+                    ended_something = true;
+                }
+            }
+            if !ended_something {
+                return Err(AuthError::InvalidSession);
+            }
+            let mut response = token_response(&json!({ "success": true }));
+            let clear =
+                HeaderValue::from_str(&settings.clear_cookie()).map_err(|_| AuthError::Internal)?;
+            response.headers_mut().insert(header::SET_COOKIE, clear);
+            Ok(response)
+        }
+    }
+}

@@ -1,0 +1,391 @@
+//! In-memory stores, for tests and single-process experiments. Nothing survives a restart.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+
+use super::{
+    ApiKeyRecord, ApiKeyStore, IdentityStore, RefreshRotation, RefreshTokenRecord,
+    RefreshTokenStore, ResetTokenRecord, ResetTokenStore, RevocationStore, SessionRecord,
+    SessionStore, StoreError, ThrottleStore,
+};
+use crate::identity::{AuthIdentity, Metadata, ProviderIdentity};
+
+/// Every store trait, in memory.
+#[derive(Default)]
+pub struct MemoryStore {
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    identities: HashMap<String, AuthIdentity>,
+    logins: HashMap<String, ProviderIdentity>,
+    revoked: HashMap<String, u64>,
+    valid_after: HashMap<String, u64>,
+    sessions: HashMap<String, SessionRecord>,
+    reset_tokens: HashMap<String, ResetTokenRecord>,
+    /// Refresh tokens by hash, with whether each was used.
+    refresh_tokens: HashMap<String, (RefreshTokenRecord, bool)>,
+    revoked_families: HashSet<String>,
+    api_keys: Vec<ApiKeyRecord>,
+    /// Throttle counters: key to (window start, count).
+    throttle: HashMap<String, (u64, u64)>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn state(&self) -> Result<std::sync::MutexGuard<'_, State>, StoreError> {
+        self.state
+            .lock()
+            .map_err(|_| StoreError::Unavailable("memory store lock poisoned".into()))
+    }
+}
+
+#[async_trait]
+impl IdentityStore for MemoryStore {
+    async fn create_identity(
+        &self,
+        identity: &AuthIdentity,
+        provider_identity: &ProviderIdentity,
+    ) -> Result<(), StoreError> {
+        let mut state = self.state()?;
+        if state.identities.contains_key(&identity.id) {
+            return Err(StoreError::Conflict("auth_identity.id".into()));
+        }
+        insert_login(&mut state, provider_identity)?;
+        state
+            .identities
+            .insert(identity.id.clone(), identity.clone());
+        Ok(())
+    }
+
+    async fn add_provider_identity(
+        &self,
+        provider_identity: &ProviderIdentity,
+    ) -> Result<(), StoreError> {
+        let mut state = self.state()?;
+        if !state
+            .identities
+            .contains_key(&provider_identity.auth_identity_id)
+        {
+            return Err(StoreError::NotFound(
+                provider_identity.auth_identity_id.clone(),
+            ));
+        }
+        insert_login(&mut state, provider_identity)
+    }
+
+    async fn identity(&self, id: &str) -> Result<Option<AuthIdentity>, StoreError> {
+        Ok(self.state()?.identities.get(id).cloned())
+    }
+
+    async fn find_provider_identity(
+        &self,
+        provider: &str,
+        entity_id: &str,
+    ) -> Result<Option<ProviderIdentity>, StoreError> {
+        Ok(self
+            .state()?
+            .logins
+            .values()
+            .find(|login| login.provider == provider && login.entity_id == entity_id)
+            .cloned())
+    }
+
+    async fn provider_identities(
+        &self,
+        auth_identity_id: &str,
+    ) -> Result<Vec<ProviderIdentity>, StoreError> {
+        Ok(self
+            .state()?
+            .logins
+            .values()
+            .filter(|login| login.auth_identity_id == auth_identity_id)
+            .cloned()
+            .collect())
+    }
+
+    async fn update_provider_metadata(
+        &self,
+        provider_identity_id: &str,
+        provider_metadata: &Metadata,
+    ) -> Result<(), StoreError> {
+        let mut state = self.state()?;
+        let login = state
+            .logins
+            .get_mut(provider_identity_id)
+            .ok_or_else(|| StoreError::NotFound(provider_identity_id.to_owned()))?;
+        login.provider_metadata = provider_metadata.clone();
+        Ok(())
+    }
+
+    async fn link_actor(
+        &self,
+        auth_identity_id: &str,
+        actor_type: &str,
+        actor_id: &str,
+    ) -> Result<AuthIdentity, StoreError> {
+        let mut state = self.state()?;
+        let identity = state
+            .identities
+            .get_mut(auth_identity_id)
+            .ok_or_else(|| StoreError::NotFound(auth_identity_id.to_owned()))?;
+        identity
+            .link_actor(actor_type, actor_id)
+            .map_err(|_| StoreError::AlreadyLinked(actor_type.to_owned()))?;
+        Ok(identity.clone())
+    }
+
+    async fn unlink_actor(
+        &self,
+        auth_identity_id: &str,
+        actor_type: &str,
+    ) -> Result<AuthIdentity, StoreError> {
+        let mut state = self.state()?;
+        let identity = state
+            .identities
+            .get_mut(auth_identity_id)
+            .ok_or_else(|| StoreError::NotFound(auth_identity_id.to_owned()))?;
+        identity.unlink_actor(actor_type);
+        Ok(identity.clone())
+    }
+}
+
+fn insert_login(state: &mut State, login: &ProviderIdentity) -> Result<(), StoreError> {
+    let taken = state
+        .logins
+        .values()
+        .any(|l| l.provider == login.provider && l.entity_id == login.entity_id);
+    if taken || state.logins.contains_key(&login.id) {
+        return Err(StoreError::Conflict(
+            "provider_identity(entity_id, provider)".into(),
+        ));
+    }
+    state.logins.insert(login.id.clone(), login.clone());
+    Ok(())
+}
+
+#[async_trait]
+impl RevocationStore for MemoryStore {
+    async fn revoke_token(&self, jti: &str, expires_at: u64) -> Result<(), StoreError> {
+        self.state()?.revoked.insert(jti.to_owned(), expires_at);
+        Ok(())
+    }
+
+    async fn is_token_revoked(&self, jti: &str) -> Result<bool, StoreError> {
+        Ok(self.state()?.revoked.contains_key(jti))
+    }
+
+    async fn revoke_identity_tokens(
+        &self,
+        auth_identity_id: &str,
+        issued_before_ms: u64,
+    ) -> Result<(), StoreError> {
+        let mut state = self.state()?;
+        let entry = state
+            .valid_after
+            .entry(auth_identity_id.to_owned())
+            .or_insert(0);
+        *entry = (*entry).max(issued_before_ms);
+        Ok(())
+    }
+
+    async fn tokens_valid_after(&self, auth_identity_id: &str) -> Result<Option<u64>, StoreError> {
+        Ok(self.state()?.valid_after.get(auth_identity_id).copied())
+    }
+}
+
+#[async_trait]
+impl SessionStore for MemoryStore {
+    async fn create_session(&self, session: &SessionRecord) -> Result<(), StoreError> {
+        let mut state = self.state()?;
+        if state.sessions.contains_key(&session.id_hash) {
+            return Err(StoreError::Conflict("session id".into()));
+        }
+        state
+            .sessions
+            .insert(session.id_hash.clone(), session.clone());
+        Ok(())
+    }
+
+    async fn session(&self, id_hash: &str) -> Result<Option<SessionRecord>, StoreError> {
+        Ok(self.state()?.sessions.get(id_hash).cloned())
+    }
+
+    async fn touch_session(&self, id_hash: &str, now: u64) -> Result<(), StoreError> {
+        if let Some(session) = self.state()?.sessions.get_mut(id_hash) {
+            session.last_seen_at = session.last_seen_at.max(now);
+        }
+        Ok(())
+    }
+
+    async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError> {
+        self.state()?.sessions.remove(id_hash);
+        Ok(())
+    }
+
+    async fn delete_identity_sessions(&self, auth_identity_id: &str) -> Result<(), StoreError> {
+        self.state()?
+            .sessions
+            .retain(|_, s| s.context.auth_identity_id != auth_identity_id);
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl ResetTokenStore for MemoryStore {
+    async fn replace_reset_token(&self, record: &ResetTokenRecord) -> Result<(), StoreError> {
+        let mut state = self.state()?;
+        state
+            .reset_tokens
+            .retain(|_, r| r.auth_identity_id != record.auth_identity_id);
+        state
+            .reset_tokens
+            .insert(record.token_hash.clone(), record.clone());
+        Ok(())
+    }
+
+    async fn consume_reset_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<ResetTokenRecord>, StoreError> {
+        Ok(self.state()?.reset_tokens.remove(token_hash))
+    }
+
+    async fn delete_identity_reset_tokens(&self, auth_identity_id: &str) -> Result<(), StoreError> {
+        self.state()?
+            .reset_tokens
+            .retain(|_, r| r.auth_identity_id != auth_identity_id);
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl RefreshTokenStore for MemoryStore {
+    async fn create_refresh_token(&self, record: &RefreshTokenRecord) -> Result<(), StoreError> {
+        let mut state = self.state()?;
+        if state.refresh_tokens.contains_key(&record.token_hash) {
+            return Err(StoreError::Conflict("refresh token".into()));
+        }
+        state
+            .refresh_tokens
+            .insert(record.token_hash.clone(), (record.clone(), false));
+        Ok(())
+    }
+
+    async fn rotate_refresh_token(
+        &self,
+        presented_hash: &str,
+        successor_hash: &str,
+        successor_expires_at: u64,
+        now: u64,
+    ) -> Result<RefreshRotation, StoreError> {
+        let mut state = self.state()?;
+        let Some((record, used)) = state.refresh_tokens.get(presented_hash).cloned() else {
+            return Ok(RefreshRotation::Unknown);
+        };
+        if state.revoked_families.contains(&record.family_id)
+            || record.expires_at <= now
+            || record.family_expires_at <= now
+        {
+            return Ok(RefreshRotation::Unknown);
+        }
+        if used {
+            state.revoked_families.insert(record.family_id.clone());
+            return Ok(RefreshRotation::Reused);
+        }
+        if let Some(entry) = state.refresh_tokens.get_mut(presented_hash) {
+            entry.1 = true;
+        }
+        let successor = RefreshTokenRecord {
+            token_hash: successor_hash.to_owned(),
+            expires_at: successor_expires_at.min(record.family_expires_at),
+            ..record.clone()
+        };
+        state
+            .refresh_tokens
+            .insert(successor.token_hash.clone(), (successor, false));
+        Ok(RefreshRotation::Rotated(record))
+    }
+
+    async fn revoke_identity_refresh_tokens(
+        &self,
+        auth_identity_id: &str,
+    ) -> Result<(), StoreError> {
+        let mut state = self.state()?;
+        let families: Vec<String> = state
+            .refresh_tokens
+            .values()
+            .filter(|(r, _)| r.auth_identity_id == auth_identity_id)
+            .map(|(r, _)| r.family_id.clone())
+            .collect();
+        state.revoked_families.extend(families);
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl ApiKeyStore for MemoryStore {
+    async fn create_api_key(&self, record: &ApiKeyRecord) -> Result<(), StoreError> {
+        let mut state = self.state()?;
+        if state.api_keys.iter().any(|k| k.id == record.id || k.secret_hash == record.secret_hash) {
+            return Err(StoreError::Conflict("api key".into()));
+        }
+        state.api_keys.push(record.clone());
+        Ok(())
+    }
+
+    async fn api_key_by_secret_hash(
+        &self,
+        secret_hash: &str,
+    ) -> Result<Option<ApiKeyRecord>, StoreError> {
+        Ok(self
+            .state()?
+            .api_keys
+            .iter()
+            .find(|k| k.secret_hash == secret_hash)
+            .cloned())
+    }
+
+    async fn revoke_api_key(&self, id: &str, now: u64) -> Result<ApiKeyRecord, StoreError> {
+        let mut state = self.state()?;
+        let key = state
+            .api_keys
+            .iter_mut()
+            .find(|k| k.id == id)
+            .ok_or_else(|| StoreError::NotFound(id.to_owned()))?;
+        key.revoked_at.get_or_insert(now);
+        Ok(key.clone())
+    }
+}
+
+#[async_trait]
+impl ThrottleStore for MemoryStore {
+    async fn hit(&self, key: &str, window_start: u64) -> Result<u64, StoreError> {
+        let mut state = self.state()?;
+        let entry = state
+            .throttle
+            .entry(key.to_owned())
+            .or_insert((window_start, 0));
+        if entry.0 != window_start {
+            *entry = (window_start, 0);
+        }
+        entry.1 += 1;
+        Ok(entry.1)
+    }
+
+    async fn count(&self, key: &str, window_start: u64) -> Result<u64, StoreError> {
+        Ok(self
+            .state()?
+            .throttle
+            .get(key)
+            .filter(|(start, _)| *start == window_start)
+            .map_or(0, |(_, count)| *count))
+    }
+}

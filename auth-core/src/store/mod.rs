@@ -1,0 +1,378 @@
+//! Storage traits and their implementations.
+//!
+//! The core never talks to a database directly: it goes through these traits, so
+//! the same flows run on the in-memory store (tests), SQLite (the embedded
+//! default, feature `sqlite`) and, later, PostgreSQL and Redis.
+//!
+//! - [`IdentityStore`]: auth identities and their provider identities, in
+//!   Medusa's `auth_identity` / `provider_identity` shape.
+//! - [`RevocationStore`]: deny-listed token ids and per-identity "tokens valid
+//!   after" times, checked on every authenticated request.
+//!
+//! ```
+//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+//! use auth_core::identity::{AuthIdentity, ProviderIdentity};
+//! use auth_core::store::{IdentityStore, MemoryStore};
+//!
+//! let store = MemoryStore::new();
+//! let identity = AuthIdentity::new();
+//! let login = ProviderIdentity::new("emailpass", "ada@example.com", &identity.id);
+//! store.create_identity(&identity, &login).await.unwrap();
+//! let found = store.find_provider_identity("emailpass", "ada@example.com").await.unwrap();
+//! assert_eq!(found.unwrap().auth_identity_id, identity.id);
+//! # });
+//! ```
+
+use async_trait::async_trait;
+
+use crate::identity::{AuthContext, AuthIdentity, Metadata, ProviderIdentity};
+
+mod memory;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
+
+pub use memory::MemoryStore;
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteStore;
+
+/// Why a store operation failed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// A unique constraint would be violated (e.g. the entity id exists for that provider).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The record to update does not exist.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// The identity is already linked to an actor of that type.
+    #[error("identity already linked to a {0}")]
+    AlreadyLinked(String),
+    /// The backing service could not be reached or failed; requests fail closed.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// Stored data could not be read back (e.g. invalid JSON in a metadata column).
+    #[error("corrupt record: {0}")]
+    Corrupt(String),
+}
+
+/// Auth identities and provider identities.
+#[async_trait]
+pub trait IdentityStore: Send + Sync + 'static {
+    /// Creates an identity together with its first provider identity, atomically.
+    /// Fails with [`StoreError::Conflict`] when `(provider, entity_id)` exists.
+    async fn create_identity(
+        &self,
+        identity: &AuthIdentity,
+        provider_identity: &ProviderIdentity,
+    ) -> Result<(), StoreError>;
+
+    /// Adds another provider identity to an existing identity.
+    async fn add_provider_identity(
+        &self,
+        provider_identity: &ProviderIdentity,
+    ) -> Result<(), StoreError>;
+
+    /// The identity with this id.
+    async fn identity(&self, id: &str) -> Result<Option<AuthIdentity>, StoreError>;
+
+    /// The provider identity with this `(provider, entity_id)`.
+    async fn find_provider_identity(
+        &self,
+        provider: &str,
+        entity_id: &str,
+    ) -> Result<Option<ProviderIdentity>, StoreError>;
+
+    /// All provider identities of an identity.
+    async fn provider_identities(
+        &self,
+        auth_identity_id: &str,
+    ) -> Result<Vec<ProviderIdentity>, StoreError>;
+
+    /// Replaces the provider metadata of a provider identity (e.g. a new password hash).
+    async fn update_provider_metadata(
+        &self,
+        provider_identity_id: &str,
+        provider_metadata: &Metadata,
+    ) -> Result<(), StoreError>;
+
+    /// Links the identity to an actor, atomically refusing a second link for the
+    /// same actor type. Returns the updated identity.
+    async fn link_actor(
+        &self,
+        auth_identity_id: &str,
+        actor_type: &str,
+        actor_id: &str,
+    ) -> Result<AuthIdentity, StoreError>;
+
+    /// Removes the link to the actor of `actor_type`. Returns the updated identity.
+    async fn unlink_actor(
+        &self,
+        auth_identity_id: &str,
+        actor_type: &str,
+    ) -> Result<AuthIdentity, StoreError>;
+}
+
+/// Revoked tokens and identities whose earlier tokens no longer count.
+///
+/// `expires_at` is in Unix seconds (a token's `exp`); the identity-wide cut-off
+/// is in Unix **milliseconds**, so a token issued a moment before a password
+/// reset is told apart from one issued a moment after, within the same second.
+#[async_trait]
+pub trait RevocationStore: Send + Sync + 'static {
+    /// Deny-lists a token id until `expires_at` (after which the token is dead anyway).
+    async fn revoke_token(&self, jti: &str, expires_at: u64) -> Result<(), StoreError>;
+
+    /// Whether a token id is deny-listed.
+    async fn is_token_revoked(&self, jti: &str) -> Result<bool, StoreError>;
+
+    /// Rejects every token of the identity issued before `issued_before_ms`
+    /// (Unix milliseconds). A later call never moves the cut-off back.
+    async fn revoke_identity_tokens(
+        &self,
+        auth_identity_id: &str,
+        issued_before_ms: u64,
+    ) -> Result<(), StoreError>;
+
+    /// The time (Unix milliseconds) before which the identity's tokens are
+    /// rejected, if set.
+    async fn tokens_valid_after(&self, auth_identity_id: &str) -> Result<Option<u64>, StoreError>;
+}
+
+/// A server-side session, found by the hash of its id (the id itself is only in
+/// the cookie).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SessionRecord {
+    /// SHA-256 of the session id, base64url.
+    pub id_hash: String,
+    /// Who the session authenticates.
+    pub context: AuthContext,
+    /// Creation time, Unix milliseconds.
+    pub created_at_ms: u64,
+    /// Last use, Unix seconds (idle timeout).
+    pub last_seen_at: u64,
+    /// Absolute expiry, Unix seconds.
+    pub expires_at: u64,
+}
+
+/// Server-side sessions.
+#[async_trait]
+pub trait SessionStore: Send + Sync + 'static {
+    /// Stores a new session.
+    async fn create_session(&self, session: &SessionRecord) -> Result<(), StoreError>;
+    /// The session with this id hash, if it exists (expired or not).
+    async fn session(&self, id_hash: &str) -> Result<Option<SessionRecord>, StoreError>;
+    /// Records a use of the session at `now` (Unix seconds).
+    async fn touch_session(&self, id_hash: &str, now: u64) -> Result<(), StoreError>;
+    /// Deletes one session; deleting a missing one is not an error.
+    async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError>;
+    /// Deletes every session of an identity.
+    async fn delete_identity_sessions(&self, auth_identity_id: &str) -> Result<(), StoreError>;
+}
+
+/// A pending password reset, found by the hash of its token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResetTokenRecord {
+    /// SHA-256 of the reset token, base64url.
+    pub token_hash: String,
+    /// The identity whose password may be reset.
+    pub auth_identity_id: String,
+    /// The actor type the reset was requested for.
+    pub actor_type: String,
+    /// The provider the reset was requested for.
+    pub provider: String,
+    /// Expiry, Unix seconds.
+    pub expires_at: u64,
+}
+
+/// Single-use password reset tokens.
+#[async_trait]
+pub trait ResetTokenStore: Send + Sync + 'static {
+    /// Stores a reset token, deleting every earlier one of the same identity
+    /// (a newer request supersedes older ones).
+    async fn replace_reset_token(&self, record: &ResetTokenRecord) -> Result<(), StoreError>;
+    /// Atomically removes and returns the token with this hash: of two
+    /// concurrent calls, at most one gets it. Expired tokens are returned too;
+    /// the caller checks `expires_at`.
+    async fn consume_reset_token(&self, token_hash: &str) -> Result<Option<ResetTokenRecord>, StoreError>;
+    /// Deletes every reset token of an identity.
+    async fn delete_identity_reset_tokens(&self, auth_identity_id: &str) -> Result<(), StoreError>;
+}
+
+/// One refresh token of a rotation family.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RefreshTokenRecord {
+    /// SHA-256 of the refresh token, base64url.
+    pub token_hash: String,
+    /// All tokens rotated from one login share a family.
+    pub family_id: String,
+    /// The identity it refreshes.
+    pub auth_identity_id: String,
+    /// The actor type of the access tokens it yields.
+    pub actor_type: String,
+    /// Idle expiry of this token, Unix seconds.
+    pub expires_at: u64,
+    /// Absolute expiry of the family, Unix seconds.
+    pub family_expires_at: u64,
+}
+
+/// What presenting a refresh token did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RefreshRotation {
+    /// The token was current: it is now used, and its successor stored. Holds
+    /// the presented token's record.
+    Rotated(RefreshTokenRecord),
+    /// The token had been used before: its whole family is now revoked.
+    Reused,
+    /// No such token, an expired one, or one of a revoked family.
+    Unknown,
+}
+
+/// Rotating refresh tokens.
+#[async_trait]
+pub trait RefreshTokenStore: Send + Sync + 'static {
+    /// Stores the first token of a new family.
+    async fn create_refresh_token(&self, record: &RefreshTokenRecord) -> Result<(), StoreError>;
+    /// Atomically marks the token `presented_hash` used and stores its successor
+    /// `successor_hash` in the same family, expiring at `successor_expires_at`
+    /// (capped at the family's absolute expiry). A token that is unknown,
+    /// expired at `now` (idle or absolute) or of a revoked family gives
+    /// [`RefreshRotation::Unknown`] and changes nothing; a token used before
+    /// revokes its family and gives [`RefreshRotation::Reused`]. Of two
+    /// concurrent calls with the same token at most one rotates.
+    async fn rotate_refresh_token(
+        &self,
+        presented_hash: &str,
+        successor_hash: &str,
+        successor_expires_at: u64,
+        now: u64,
+    ) -> Result<RefreshRotation, StoreError>;
+    /// Revokes every refresh token of an identity.
+    async fn revoke_identity_refresh_tokens(&self, auth_identity_id: &str) -> Result<(), StoreError>;
+}
+
+/// A secret API key, found by the hash of its secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiKeyRecord {
+    /// `apk_` + ULID.
+    pub id: String,
+    /// SHA-256 of the secret, base64url.
+    pub secret_hash: String,
+    /// The first and last characters of the secret, for display (`sk_1234…cdef`).
+    pub redacted: String,
+    /// A name for people.
+    pub title: String,
+    /// The `user` actor the key acts as.
+    pub actor_id: String,
+    /// Creation time, Unix seconds.
+    pub created_at: u64,
+    /// Revocation time, Unix seconds, once revoked.
+    pub revoked_at: Option<u64>,
+}
+
+/// Secret API keys.
+#[async_trait]
+pub trait ApiKeyStore: Send + Sync + 'static {
+    /// Stores a new key.
+    async fn create_api_key(&self, record: &ApiKeyRecord) -> Result<(), StoreError>;
+    /// The key with this secret hash.
+    async fn api_key_by_secret_hash(&self, secret_hash: &str) -> Result<Option<ApiKeyRecord>, StoreError>;
+    /// Marks a key revoked at `now`; [`StoreError::NotFound`] if there is no such key.
+    async fn revoke_api_key(&self, id: &str, now: u64) -> Result<ApiKeyRecord, StoreError>;
+}
+
+/// Fixed-window counters for throttling.
+#[async_trait]
+pub trait ThrottleStore: Send + Sync + 'static {
+    /// Adds one hit to `key` in the window that starts at `window_start`
+    /// (Unix seconds) and returns the window's count after the hit. Counters of
+    /// older windows may be dropped.
+    async fn hit(&self, key: &str, window_start: u64) -> Result<u64, StoreError>;
+    /// The count of `key` in the window starting at `window_start`, without a hit.
+    async fn count(&self, key: &str, window_start: u64) -> Result<u64, StoreError>;
+}
+
+/// A provider's view of the identity store: every lookup and write is limited to
+/// that provider's rows, so one provider cannot read another's secrets.
+#[derive(Clone)]
+pub struct ProviderStore {
+    provider: String,
+    identities: std::sync::Arc<dyn IdentityStore>,
+}
+
+impl ProviderStore {
+    /// Scopes `identities` to `provider`.
+    pub fn new(provider: impl Into<String>, identities: std::sync::Arc<dyn IdentityStore>) -> Self {
+        Self {
+            provider: provider.into(),
+            identities,
+        }
+    }
+
+    /// The provider this store is scoped to.
+    pub fn provider(&self) -> &str {
+        &self.provider
+    }
+
+    /// The provider identity with this entity id, and its auth identity.
+    pub async fn find(
+        &self,
+        entity_id: &str,
+    ) -> Result<Option<(ProviderIdentity, AuthIdentity)>, StoreError> {
+        let Some(login) = self
+            .identities
+            .find_provider_identity(&self.provider, entity_id)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let identity = self
+            .identities
+            .identity(&login.auth_identity_id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt(format!("orphan provider identity {}", login.id)))?;
+        Ok(Some((login, identity)))
+    }
+
+    /// Creates a new auth identity with one provider identity for this provider.
+    pub async fn create(
+        &self,
+        entity_id: &str,
+        provider_metadata: Metadata,
+        user_metadata: Metadata,
+    ) -> Result<(ProviderIdentity, AuthIdentity), StoreError> {
+        let identity = AuthIdentity::new();
+        let mut login = ProviderIdentity::new(&self.provider, entity_id, &identity.id);
+        login.provider_metadata = provider_metadata;
+        login.user_metadata = user_metadata;
+        self.identities.create_identity(&identity, &login).await?;
+        Ok((login, identity))
+    }
+
+    /// Replaces the provider metadata of one of this provider's identities.
+    pub async fn update_provider_metadata(
+        &self,
+        login: &ProviderIdentity,
+        provider_metadata: &Metadata,
+    ) -> Result<(), StoreError> {
+        if login.provider != self.provider {
+            return Err(StoreError::NotFound(login.id.clone()));
+        }
+        self.identities
+            .update_provider_metadata(&login.id, provider_metadata)
+            .await
+    }
+
+    /// This provider's identity for an auth identity, if it has one.
+    pub async fn for_identity(
+        &self,
+        auth_identity_id: &str,
+    ) -> Result<Option<ProviderIdentity>, StoreError> {
+        Ok(self
+            .identities
+            .provider_identities(auth_identity_id)
+            .await?
+            .into_iter()
+            .find(|login| login.provider == self.provider))
+    }
+}

@@ -1,0 +1,1073 @@
+//! SQLite stores (feature `sqlite`, on by default): the embedded default.
+//!
+//! ```
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! use auth_core::identity::{AuthIdentity, ProviderIdentity};
+//! use auth_core::store::{IdentityStore, RevocationStore, SqliteStore, StoreError};
+//!
+//! // A file would be `sqlite://auth.db?mode=rwc`; `connect` runs the migrations.
+//! let store = SqliteStore::connect("sqlite::memory:").await.unwrap();
+//!
+//! let identity = AuthIdentity::new();
+//! let login = ProviderIdentity::new("emailpass", "ada@example.com", &identity.id);
+//! store.create_identity(&identity, &login).await.unwrap();
+//!
+//! let linked = store.link_actor(&identity.id, "customer", "cus_1").await.unwrap();
+//! assert_eq!(linked.actor_id("customer"), Some("cus_1"));
+//! assert_eq!(
+//!     store.link_actor(&identity.id, "customer", "cus_2").await,
+//!     Err(StoreError::AlreadyLinked("customer".into()))
+//! );
+//!
+//! store.revoke_token("jti-1", 4_102_444_800).await.unwrap();
+//! assert!(store.is_token_revoked("jti-1").await.unwrap());
+//! # });
+//! ```
+//!
+//! The schema (`auth-core/migrations/sqlite/`) keeps Medusa's `auth_identity` and
+//! `provider_identity` tables, columns and indexes, so a service can sit beside a
+//! Medusa data model; everything else lives in our own `auth_` tables:
+//! revocations (`auth_revoked_token`, `auth_identity_revocation`, whose cut-off
+//! is in Unix milliseconds), sessions (`auth_session`), reset tokens
+//! (`auth_reset_token`), refresh tokens (`auth_refresh_token`,
+//! `auth_refresh_family_revoked`), API keys (`auth_api_key`) and throttle
+//! counters (`auth_throttle`). Rows with `deleted_at` set (Medusa's soft
+//! delete) are treated as absent. Connections use WAL and a busy timeout, and a
+//! pool acquire timeout, so a locked or missing database fails closed with
+//! [`StoreError::Unavailable`] instead of hanging.
+//!
+//! Credentials that must be used at most once (reset tokens, refresh tokens)
+//! are consumed by single conditional statements (`DELETE … RETURNING`,
+//! `UPDATE … WHERE used_at IS NULL`), so of two concurrent requests presenting
+//! the same token only one wins. Expired sessions, reset tokens, refresh
+//! families and stale throttle counters are pruned on writes, at most once a
+//! minute per table.
+
+use std::borrow::Cow;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use async_trait::async_trait;
+use serde_json::Value;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use sqlx::{Row as _, SqlSafeStr as _};
+
+use super::{
+    ApiKeyRecord, ApiKeyStore, IdentityStore, RefreshRotation, RefreshTokenRecord,
+    RefreshTokenStore, ResetTokenRecord, ResetTokenStore, RevocationStore, SessionRecord,
+    SessionStore, StoreError, ThrottleStore,
+};
+use crate::identity::{AuthContext, AuthIdentity, Metadata, ProviderIdentity, is_valid_actor_type};
+
+/// How long a statement waits for a lock held by another connection.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a request waits for a pooled connection before failing closed.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+/// Connections of a file database (WAL allows concurrent readers and one writer).
+const MAX_FILE_CONNECTIONS: u32 = 8;
+/// A deny-listed token is kept this long past its `exp`, so a verifier's clock
+/// leeway can never outlive its revocation. Expired sessions, reset tokens and
+/// refresh families are kept as long, so callers still see them as expired
+/// (rather than unknown) for a while.
+const PRUNE_GRACE_SECS: u64 = 3600;
+/// Pruning of a table runs at most this often (per store), so it stays cheap.
+const PRUNE_INTERVAL_SECS: u64 = 60;
+/// Throttle counters whose window started this long before the window being
+/// hit are dropped: far longer than any throttle window.
+const THROTTLE_RETENTION_SECS: u64 = 24 * 3600;
+
+/// The embedded migrations of `auth-core/migrations/sqlite/`, in order.
+///
+/// Built from `include_str!` rather than `sqlx::migrate!` so the crate needs no
+/// sqlx proc macros; the result (versions, checksums, `_sqlx_migrations`) is the same.
+fn migrator() -> Migrator {
+    let migration = |version, description: &'static str, sql: &'static str| {
+        Migration::new(
+            version,
+            Cow::Borrowed(description),
+            MigrationType::Simple,
+            sql.into_sql_str(),
+            false,
+        )
+    };
+    Migrator::with_migrations(vec![
+        migration(
+            1,
+            "medusa auth tables",
+            include_str!("../../migrations/sqlite/0001_medusa_auth_tables.sql"),
+        ),
+        migration(
+            2,
+            "auth revocations",
+            include_str!("../../migrations/sqlite/0002_auth_revocations.sql"),
+        ),
+        migration(
+            3,
+            "credential lifecycle",
+            include_str!("../../migrations/sqlite/0003_credential_lifecycle.sql"),
+        ),
+    ])
+}
+
+/// Every store trait ([`IdentityStore`], [`RevocationStore`], [`SessionStore`],
+/// [`ResetTokenStore`], [`RefreshTokenStore`], [`ApiKeyStore`],
+/// [`ThrottleStore`]) on a SQLite database.
+///
+/// Cheap to clone: clones share the connection pool.
+#[derive(Clone, Debug)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+    prune: Arc<PruneSchedule>,
+}
+
+/// When each table was last pruned (Unix seconds).
+#[derive(Debug, Default)]
+struct PruneSchedule {
+    sessions: AtomicU64,
+    reset_tokens: AtomicU64,
+    refresh_tokens: AtomicU64,
+    throttle: AtomicU64,
+}
+
+impl PruneSchedule {
+    /// Whether the table whose last pruning `slot` records is due at `now`;
+    /// claims the run, so of concurrent callers only one prunes.
+    fn claim(slot: &AtomicU64, now: u64) -> bool {
+        let last = slot.load(Ordering::Relaxed);
+        now >= last.saturating_add(PRUNE_INTERVAL_SECS)
+            && slot
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+    }
+}
+
+impl SqliteStore {
+    /// Opens the database at `url` and brings its schema up to date.
+    ///
+    /// `url` is a sqlx SQLite URL: `sqlite://auth.db?mode=rwc` creates the file
+    /// if missing, `sqlite::memory:` is a private in-memory database (served by a
+    /// single connection, since every connection would otherwise see its own).
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Unavailable(format!("invalid SQLite URL: {e}")))?
+            .journal_mode(SqliteJournalMode::Wal)
+            .busy_timeout(BUSY_TIMEOUT)
+            .foreign_keys(true);
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        let pool_options = SqlitePoolOptions::new().acquire_timeout(ACQUIRE_TIMEOUT);
+        let pool_options = if in_memory {
+            // The database lives as long as its connection: never let it go.
+            pool_options
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+        } else {
+            pool_options.max_connections(MAX_FILE_CONNECTIONS)
+        };
+        let pool = pool_options
+            .connect_with(options)
+            .await
+            .map_err(store_error)?;
+        let store = Self::from_pool(pool);
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Uses an existing pool as is. Call [`migrate`](Self::migrate) unless the
+    /// schema is known to be current.
+    pub fn from_pool(pool: SqlitePool) -> Self {
+        Self {
+            pool,
+            prune: Arc::default(),
+        }
+    }
+
+    /// The underlying pool.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Applies the embedded migrations that have not run yet. Idempotent.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        migrator().run(&self.pool).await.map_err(|e| match e {
+            sqlx::migrate::MigrateError::Execute(e) => store_error(e),
+            other => StoreError::Unavailable(format!("migration failed: {other}")),
+        })
+    }
+
+    /// Prunes deny-list entries well past their expiry. Opportunistic: called
+    /// on writes, and a failure here never fails the write.
+    async fn prune_revoked_tokens(&self) {
+        let cutoff = unix_now().saturating_sub(PRUNE_GRACE_SECS);
+        let outcome = sqlx::query("DELETE FROM auth_revoked_token WHERE expires_at < ?1")
+            .bind(to_sql_int(cutoff))
+            .execute(&self.pool)
+            .await;
+        if let Err(error) = outcome {
+            tracing::warn!(%error, "pruning expired token revocations failed");
+        }
+    }
+
+    /// Re-reads an identity after a conditional update matched no row, to tell
+    /// why: the identity is missing, its `app_metadata` is unusable, or the
+    /// actor type is already linked.
+    async fn explain_link_failure(
+        &self,
+        auth_identity_id: &str,
+        actor_type: &str,
+    ) -> Result<AuthIdentity, StoreError> {
+        match self.identity(auth_identity_id).await? {
+            None => Err(StoreError::NotFound(auth_identity_id.to_owned())),
+            Some(_) => Err(StoreError::AlreadyLinked(actor_type.to_owned())),
+        }
+    }
+}
+
+#[async_trait]
+impl IdentityStore for SqliteStore {
+    async fn create_identity(
+        &self,
+        identity: &AuthIdentity,
+        provider_identity: &ProviderIdentity,
+    ) -> Result<(), StoreError> {
+        let app_metadata = metadata_json(&identity.app_metadata)?;
+        let mut tx = self.pool.begin().await.map_err(store_error)?;
+        sqlx::query("INSERT INTO auth_identity (id, app_metadata) VALUES (?1, ?2)")
+            .bind(&identity.id)
+            .bind(app_metadata)
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        let login = provider_identity;
+        sqlx::query(
+            "INSERT INTO provider_identity \
+             (id, entity_id, provider, auth_identity_id, user_metadata, provider_metadata) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )
+        .bind(&login.id)
+        .bind(&login.entity_id)
+        .bind(&login.provider)
+        .bind(&login.auth_identity_id)
+        .bind(metadata_json(&login.user_metadata)?)
+        .bind(metadata_json(&login.provider_metadata)?)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| match store_error(e) {
+            // The login points at another identity, which does not exist.
+            StoreError::NotFound(_) => StoreError::NotFound(login.auth_identity_id.clone()),
+            other => other,
+        })?;
+        tx.commit().await.map_err(store_error)
+    }
+
+    async fn add_provider_identity(
+        &self,
+        provider_identity: &ProviderIdentity,
+    ) -> Result<(), StoreError> {
+        // One statement, so the existence check and the insert are atomic
+        // without a read-then-write transaction (which WAL may refuse to upgrade).
+        let login = provider_identity;
+        let done = sqlx::query(
+            "INSERT INTO provider_identity \
+             (id, entity_id, provider, auth_identity_id, user_metadata, provider_metadata) \
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6 \
+             WHERE EXISTS (SELECT 1 FROM auth_identity WHERE id = ?4 AND deleted_at IS NULL)",
+        )
+        .bind(&login.id)
+        .bind(&login.entity_id)
+        .bind(&login.provider)
+        .bind(&login.auth_identity_id)
+        .bind(metadata_json(&login.user_metadata)?)
+        .bind(metadata_json(&login.provider_metadata)?)
+        .execute(&self.pool)
+        .await
+        .map_err(store_error)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound(login.auth_identity_id.clone()));
+        }
+        Ok(())
+    }
+
+    async fn identity(&self, id: &str) -> Result<Option<AuthIdentity>, StoreError> {
+        let row = sqlx::query(
+            "SELECT app_metadata FROM auth_identity WHERE id = ?1 AND deleted_at IS NULL",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?;
+        row.map(|row| {
+            let app_metadata = row.try_get("app_metadata").map_err(store_error)?;
+            Ok(AuthIdentity {
+                id: id.to_owned(),
+                app_metadata: parse_metadata(id, "app_metadata", app_metadata)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn find_provider_identity(
+        &self,
+        provider: &str,
+        entity_id: &str,
+    ) -> Result<Option<ProviderIdentity>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, entity_id, provider, auth_identity_id, user_metadata, provider_metadata \
+             FROM provider_identity \
+             WHERE provider = ?1 AND entity_id = ?2 AND deleted_at IS NULL",
+        )
+        .bind(provider)
+        .bind(entity_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?;
+        row.as_ref().map(provider_identity_from_row).transpose()
+    }
+
+    async fn provider_identities(
+        &self,
+        auth_identity_id: &str,
+    ) -> Result<Vec<ProviderIdentity>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, entity_id, provider, auth_identity_id, user_metadata, provider_metadata \
+             FROM provider_identity \
+             WHERE auth_identity_id = ?1 AND deleted_at IS NULL \
+             ORDER BY created_at, id",
+        )
+        .bind(auth_identity_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?;
+        rows.iter().map(provider_identity_from_row).collect()
+    }
+
+    async fn update_provider_metadata(
+        &self,
+        provider_identity_id: &str,
+        provider_metadata: &Metadata,
+    ) -> Result<(), StoreError> {
+        let done = sqlx::query(UPDATE_PROVIDER_METADATA)
+            .bind(metadata_json(provider_metadata)?)
+            .bind(provider_identity_id)
+            .execute(&self.pool)
+            .await
+            .map_err(store_error)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound(provider_identity_id.to_owned()));
+        }
+        Ok(())
+    }
+
+    async fn link_actor(
+        &self,
+        auth_identity_id: &str,
+        actor_type: &str,
+        actor_id: &str,
+    ) -> Result<AuthIdentity, StoreError> {
+        // Same outcome as the in-memory store for an invalid actor type.
+        if !is_valid_actor_type(actor_type) {
+            return Err(StoreError::AlreadyLinked(actor_type.to_owned()));
+        }
+        // One conditional UPDATE: the check "not linked yet" and the write are a
+        // single atomic statement, so two concurrent links cannot both succeed.
+        // "Linked" means a non-empty string, as in `AuthIdentity::actor_id`. The
+        // CASE keeps json_type away from malformed JSON (which would raise).
+        let row = sqlx::query(LINK_ACTOR)
+            .bind(actor_path(actor_type))
+            .bind(actor_id)
+            .bind(auth_identity_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(store_error)?;
+        match row {
+            Some(row) => identity_from_app_metadata(auth_identity_id, &row),
+            None => {
+                self.explain_link_failure(auth_identity_id, actor_type)
+                    .await
+            }
+        }
+    }
+
+    async fn unlink_actor(
+        &self,
+        auth_identity_id: &str,
+        actor_type: &str,
+    ) -> Result<AuthIdentity, StoreError> {
+        if !is_valid_actor_type(actor_type) {
+            // No such link can exist: nothing to remove.
+            return self
+                .identity(auth_identity_id)
+                .await?
+                .ok_or_else(|| StoreError::NotFound(auth_identity_id.to_owned()));
+        }
+        let row = sqlx::query(UNLINK_ACTOR)
+            .bind(actor_path(actor_type))
+            .bind(auth_identity_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(store_error)?;
+        match row {
+            Some(row) => identity_from_app_metadata(auth_identity_id, &row),
+            // Missing, or unusable app_metadata: `identity` reports which.
+            None => match self.identity(auth_identity_id).await? {
+                None => Err(StoreError::NotFound(auth_identity_id.to_owned())),
+                Some(identity) => Ok(identity),
+            },
+        }
+    }
+}
+
+/// `$1` = JSON path of the actor key, `$2` = actor id, `$3` = identity id.
+const LINK_ACTOR: &str = "UPDATE auth_identity \
+     SET app_metadata = json_set(COALESCE(app_metadata, '{}'), ?1, ?2), \
+         updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
+     WHERE id = ?3 AND deleted_at IS NULL \
+       AND CASE WHEN json_valid(COALESCE(app_metadata, '{}')) \
+                 AND json_type(COALESCE(app_metadata, '{}')) = 'object' \
+           THEN COALESCE(json_type(app_metadata, ?1) = 'text' \
+                         AND json_extract(app_metadata, ?1) <> '', 0) = 0 \
+           ELSE 0 END \
+     RETURNING app_metadata";
+
+/// `$1` = JSON path of the actor key, `$2` = identity id.
+const UNLINK_ACTOR: &str = "UPDATE auth_identity \
+     SET app_metadata = json_remove(COALESCE(app_metadata, '{}'), ?1), \
+         updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
+     WHERE id = ?2 AND deleted_at IS NULL \
+       AND CASE WHEN json_valid(COALESCE(app_metadata, '{}')) \
+           THEN json_type(COALESCE(app_metadata, '{}')) = 'object' \
+           ELSE 0 END \
+     RETURNING app_metadata";
+
+/// `$1` = provider metadata JSON, `$2` = provider identity id.
+const UPDATE_PROVIDER_METADATA: &str = "UPDATE provider_identity \
+     SET provider_metadata = ?1, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
+     WHERE id = ?2 AND deleted_at IS NULL";
+
+#[async_trait]
+impl RevocationStore for SqliteStore {
+    async fn revoke_token(&self, jti: &str, expires_at: u64) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO auth_revoked_token (jti, expires_at) VALUES (?1, ?2) \
+             ON CONFLICT (jti) DO UPDATE SET expires_at = max(expires_at, excluded.expires_at)",
+        )
+        .bind(jti)
+        .bind(to_sql_int(expires_at))
+        .execute(&self.pool)
+        .await
+        .map_err(store_error)?;
+        self.prune_revoked_tokens().await;
+        Ok(())
+    }
+
+    async fn is_token_revoked(&self, jti: &str) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT 1 FROM auth_revoked_token WHERE jti = ?1")
+            .bind(jti)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(store_error)?;
+        Ok(row.is_some())
+    }
+
+    async fn revoke_identity_tokens(
+        &self,
+        auth_identity_id: &str,
+        issued_before_ms: u64,
+    ) -> Result<(), StoreError> {
+        // Unix milliseconds, stored as given (the column predates the unit change).
+        sqlx::query(
+            "INSERT INTO auth_identity_revocation (auth_identity_id, tokens_valid_after) \
+             VALUES (?1, ?2) \
+             ON CONFLICT (auth_identity_id) DO UPDATE \
+             SET tokens_valid_after = max(tokens_valid_after, excluded.tokens_valid_after)",
+        )
+        .bind(auth_identity_id)
+        .bind(to_sql_int(issued_before_ms))
+        .execute(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn tokens_valid_after(&self, auth_identity_id: &str) -> Result<Option<u64>, StoreError> {
+        let row = sqlx::query(
+            "SELECT tokens_valid_after FROM auth_identity_revocation WHERE auth_identity_id = ?1",
+        )
+        .bind(auth_identity_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let value: i64 = row.try_get("tokens_valid_after").map_err(store_error)?;
+        u64::try_from(value).map(Some).map_err(|_| {
+            StoreError::Corrupt(format!(
+                "auth_identity_revocation {auth_identity_id}: negative tokens_valid_after"
+            ))
+        })
+    }
+}
+
+impl SqliteStore {
+    /// Runs the `DELETE` statements `sql` (each with `?1` = `cutoff`) if the
+    /// table's pruning, recorded in `slot`, is due. Opportunistic: a failure is
+    /// logged and never fails the write that triggered it.
+    async fn prune(&self, slot: &AtomicU64, table: &str, sql: &[&'static str], cutoff: u64) {
+        if !PruneSchedule::claim(slot, unix_now()) {
+            return;
+        }
+        for statement in sql {
+            let outcome = sqlx::query(*statement)
+                .bind(to_sql_int(cutoff))
+                .execute(&self.pool)
+                .await;
+            if let Err(error) = outcome {
+                tracing::warn!(%error, table, "pruning expired rows failed");
+                return;
+            }
+        }
+    }
+
+    /// The cut-off for rows that expired (Unix seconds) well before now.
+    fn expired_cutoff() -> u64 {
+        unix_now().saturating_sub(PRUNE_GRACE_SECS)
+    }
+}
+
+#[async_trait]
+impl SessionStore for SqliteStore {
+    async fn create_session(&self, session: &SessionRecord) -> Result<(), StoreError> {
+        let context = serde_json::to_string(&session.context)
+            .map_err(|e| StoreError::Corrupt(format!("session context not serializable: {e}")))?;
+        sqlx::query(
+            "INSERT INTO auth_session \
+             (id_hash, auth_identity_id, context, created_at_ms, last_seen_at, expires_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )
+        .bind(&session.id_hash)
+        .bind(&session.context.auth_identity_id)
+        .bind(context)
+        .bind(to_sql_int(session.created_at_ms))
+        .bind(to_sql_int(session.last_seen_at))
+        .bind(to_sql_int(session.expires_at))
+        .execute(&self.pool)
+        .await
+        .map_err(store_error)?;
+        self.prune(
+            &self.prune.sessions,
+            "auth_session",
+            &["DELETE FROM auth_session WHERE expires_at < ?1"],
+            Self::expired_cutoff(),
+        )
+        .await;
+        Ok(())
+    }
+
+    async fn session(&self, id_hash: &str) -> Result<Option<SessionRecord>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id_hash, context, created_at_ms, last_seen_at, expires_at \
+             FROM auth_session WHERE id_hash = ?1",
+        )
+        .bind(id_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?;
+        row.as_ref().map(session_from_row).transpose()
+    }
+
+    async fn touch_session(&self, id_hash: &str, now: u64) -> Result<(), StoreError> {
+        // Never moves `last_seen_at` back: a late, out-of-order touch is harmless.
+        sqlx::query(
+            "UPDATE auth_session SET last_seen_at = max(last_seen_at, ?2) WHERE id_hash = ?1",
+        )
+        .bind(id_hash)
+        .bind(to_sql_int(now))
+        .execute(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM auth_session WHERE id_hash = ?1")
+            .bind(id_hash)
+            .execute(&self.pool)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn delete_identity_sessions(&self, auth_identity_id: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM auth_session WHERE auth_identity_id = ?1")
+            .bind(auth_identity_id)
+            .execute(&self.pool)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl ResetTokenStore for SqliteStore {
+    async fn replace_reset_token(&self, record: &ResetTokenRecord) -> Result<(), StoreError> {
+        // BEGIN IMMEDIATE takes the write lock up front (waiting out the busy
+        // timeout), so no other writer slips in between the delete and the insert.
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(store_error)?;
+        sqlx::query("DELETE FROM auth_reset_token WHERE auth_identity_id = ?1")
+            .bind(&record.auth_identity_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        // As in the in-memory store, a (practically impossible) hash collision
+        // with another identity's token replaces that token.
+        sqlx::query(
+            "INSERT INTO auth_reset_token \
+             (token_hash, auth_identity_id, actor_type, provider, expires_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5) \
+             ON CONFLICT (token_hash) DO UPDATE SET \
+             auth_identity_id = excluded.auth_identity_id, actor_type = excluded.actor_type, \
+             provider = excluded.provider, expires_at = excluded.expires_at",
+        )
+        .bind(&record.token_hash)
+        .bind(&record.auth_identity_id)
+        .bind(&record.actor_type)
+        .bind(&record.provider)
+        .bind(to_sql_int(record.expires_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(store_error)?;
+        tx.commit().await.map_err(store_error)?;
+        self.prune(
+            &self.prune.reset_tokens,
+            "auth_reset_token",
+            &["DELETE FROM auth_reset_token WHERE expires_at < ?1"],
+            Self::expired_cutoff(),
+        )
+        .await;
+        Ok(())
+    }
+
+    async fn consume_reset_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<ResetTokenRecord>, StoreError> {
+        // One statement: of two concurrent consumers only one deletes the row.
+        let row = sqlx::query(
+            "DELETE FROM auth_reset_token WHERE token_hash = ?1 \
+             RETURNING token_hash, auth_identity_id, actor_type, provider, expires_at",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?;
+        row.as_ref().map(reset_token_from_row).transpose()
+    }
+
+    async fn delete_identity_reset_tokens(&self, auth_identity_id: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM auth_reset_token WHERE auth_identity_id = ?1")
+            .bind(auth_identity_id)
+            .execute(&self.pool)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl RefreshTokenStore for SqliteStore {
+    async fn create_refresh_token(&self, record: &RefreshTokenRecord) -> Result<(), StoreError> {
+        sqlx::query(INSERT_REFRESH_TOKEN)
+            .bind(&record.token_hash)
+            .bind(&record.family_id)
+            .bind(&record.auth_identity_id)
+            .bind(&record.actor_type)
+            .bind(to_sql_int(record.expires_at))
+            .bind(to_sql_int(record.family_expires_at))
+            .execute(&self.pool)
+            .await
+            .map_err(store_error)?;
+        // A family past its absolute expiry can never rotate again: drop its
+        // tokens and its revocation together.
+        self.prune(
+            &self.prune.refresh_tokens,
+            "auth_refresh_token",
+            &[
+                "DELETE FROM auth_refresh_token WHERE family_expires_at < ?1",
+                "DELETE FROM auth_refresh_family_revoked WHERE family_expires_at < ?1",
+            ],
+            Self::expired_cutoff(),
+        )
+        .await;
+        Ok(())
+    }
+
+    async fn rotate_refresh_token(
+        &self,
+        presented_hash: &str,
+        successor_hash: &str,
+        successor_expires_at: u64,
+        now: u64,
+    ) -> Result<RefreshRotation, StoreError> {
+        // The write lock is taken up front (BEGIN IMMEDIATE), and the first
+        // statement is the conditional claim `used_at IS NULL`: whatever the
+        // interleaving, exactly one caller marks the token used.
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(store_error)?;
+        let claimed = sqlx::query(CLAIM_REFRESH_TOKEN)
+            .bind(presented_hash)
+            .bind(to_sql_int(now))
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        if let Some(row) = claimed {
+            let presented = refresh_token_from_row(&row)?;
+            sqlx::query(INSERT_REFRESH_TOKEN)
+                .bind(successor_hash)
+                .bind(&presented.family_id)
+                .bind(&presented.auth_identity_id)
+                .bind(&presented.actor_type)
+                .bind(to_sql_int(
+                    successor_expires_at.min(presented.family_expires_at),
+                ))
+                .bind(to_sql_int(presented.family_expires_at))
+                .execute(&mut *tx)
+                .await
+                .map_err(store_error)?;
+            tx.commit().await.map_err(store_error)?;
+            return Ok(RefreshRotation::Rotated(presented));
+        }
+
+        // Not claimed: unknown, expired, of a revoked family, or used before.
+        let row = sqlx::query(
+            "SELECT family_id, expires_at, family_expires_at, used_at, \
+             EXISTS (SELECT 1 FROM auth_refresh_family_revoked AS revoked \
+                     WHERE revoked.family_id = token.family_id) AS family_revoked \
+             FROM auth_refresh_token AS token WHERE token_hash = ?1",
+        )
+        .bind(presented_hash)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(store_error)?;
+        let Some(row) = row else {
+            tx.rollback().await.map_err(store_error)?;
+            return Ok(RefreshRotation::Unknown);
+        };
+        let family_id: String = row.try_get("family_id").map_err(store_error)?;
+        let expires_at = u64_column(&row, "auth_refresh_token", "expires_at")?;
+        let family_expires_at = u64_column(&row, "auth_refresh_token", "family_expires_at")?;
+        let used_at = optional_u64_column(&row, "auth_refresh_token", "used_at")?;
+        let family_revoked: bool = row.try_get("family_revoked").map_err(store_error)?;
+        if family_revoked || expires_at <= now || family_expires_at <= now || used_at.is_none() {
+            // `used_at` is NULL only if the token was current, which the claim
+            // above would have taken: unreachable under the write lock, and
+            // refusing is the safe answer anyway.
+            tx.rollback().await.map_err(store_error)?;
+            return Ok(RefreshRotation::Unknown);
+        }
+        sqlx::query(
+            "INSERT INTO auth_refresh_family_revoked (family_id, family_expires_at) \
+             VALUES (?1, ?2) ON CONFLICT (family_id) DO NOTHING",
+        )
+        .bind(&family_id)
+        .bind(to_sql_int(family_expires_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(store_error)?;
+        tx.commit().await.map_err(store_error)?;
+        tracing::warn!(family_id, "refresh token reused: family revoked");
+        Ok(RefreshRotation::Reused)
+    }
+
+    async fn revoke_identity_refresh_tokens(
+        &self,
+        auth_identity_id: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO auth_refresh_family_revoked (family_id, family_expires_at) \
+             SELECT family_id, max(family_expires_at) FROM auth_refresh_token \
+             WHERE auth_identity_id = ?1 GROUP BY family_id \
+             ON CONFLICT (family_id) DO NOTHING",
+        )
+        .bind(auth_identity_id)
+        .execute(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(())
+    }
+}
+
+/// `$1` = token hash, `$2` = family id, `$3` = identity id, `$4` = actor type,
+/// `$5` = idle expiry, `$6` = family expiry.
+const INSERT_REFRESH_TOKEN: &str = "INSERT INTO auth_refresh_token \
+     (token_hash, family_id, auth_identity_id, actor_type, expires_at, family_expires_at) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+
+/// Marks a current token used. `$1` = token hash, `$2` = now (Unix seconds).
+/// Matches only a token never used, unexpired (idle and absolute) at `now`,
+/// whose family is not revoked.
+const CLAIM_REFRESH_TOKEN: &str = "UPDATE auth_refresh_token SET used_at = ?2 \
+     WHERE token_hash = ?1 AND used_at IS NULL \
+       AND expires_at > ?2 AND family_expires_at > ?2 \
+       AND NOT EXISTS (SELECT 1 FROM auth_refresh_family_revoked AS revoked \
+                       WHERE revoked.family_id = auth_refresh_token.family_id) \
+     RETURNING token_hash, family_id, auth_identity_id, actor_type, expires_at, \
+               family_expires_at";
+
+#[async_trait]
+impl ApiKeyStore for SqliteStore {
+    async fn create_api_key(&self, record: &ApiKeyRecord) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO auth_api_key \
+             (id, secret_hash, redacted, title, actor_id, created_at, revoked_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .bind(&record.id)
+        .bind(&record.secret_hash)
+        .bind(&record.redacted)
+        .bind(&record.title)
+        .bind(&record.actor_id)
+        .bind(to_sql_int(record.created_at))
+        .bind(record.revoked_at.map(to_sql_int))
+        .execute(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn api_key_by_secret_hash(
+        &self,
+        secret_hash: &str,
+    ) -> Result<Option<ApiKeyRecord>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, secret_hash, redacted, title, actor_id, created_at, revoked_at \
+             FROM auth_api_key WHERE secret_hash = ?1",
+        )
+        .bind(secret_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?;
+        row.as_ref().map(api_key_from_row).transpose()
+    }
+
+    async fn revoke_api_key(&self, id: &str, now: u64) -> Result<ApiKeyRecord, StoreError> {
+        // A second revocation keeps the first time.
+        let row = sqlx::query(
+            "UPDATE auth_api_key SET revoked_at = COALESCE(revoked_at, ?2) WHERE id = ?1 \
+             RETURNING id, secret_hash, redacted, title, actor_id, created_at, revoked_at",
+        )
+        .bind(id)
+        .bind(to_sql_int(now))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?;
+        match row {
+            Some(row) => api_key_from_row(&row),
+            None => Err(StoreError::NotFound(id.to_owned())),
+        }
+    }
+}
+
+#[async_trait]
+impl ThrottleStore for SqliteStore {
+    async fn hit(&self, key: &str, window_start: u64) -> Result<u64, StoreError> {
+        // One upsert: concurrent hits on a key are counted, never lost.
+        let row = sqlx::query(
+            "INSERT INTO auth_throttle (key, window_start, count) VALUES (?1, ?2, 1) \
+             ON CONFLICT (key) DO UPDATE SET \
+             count = CASE WHEN window_start = excluded.window_start THEN count + 1 ELSE 1 END, \
+             window_start = excluded.window_start \
+             RETURNING count",
+        )
+        .bind(key)
+        .bind(to_sql_int(window_start))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(store_error)?;
+        let count = u64_column(&row, "auth_throttle", "count")?;
+        self.prune(
+            &self.prune.throttle,
+            "auth_throttle",
+            &["DELETE FROM auth_throttle WHERE window_start < ?1"],
+            window_start.saturating_sub(THROTTLE_RETENTION_SECS),
+        )
+        .await;
+        Ok(count)
+    }
+
+    async fn count(&self, key: &str, window_start: u64) -> Result<u64, StoreError> {
+        let row =
+            sqlx::query("SELECT count FROM auth_throttle WHERE key = ?1 AND window_start = ?2")
+                .bind(key)
+                .bind(to_sql_int(window_start))
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(store_error)?;
+        row.map_or(Ok(0), |row| u64_column(&row, "auth_throttle", "count"))
+    }
+}
+
+fn session_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<SessionRecord, StoreError> {
+    let context: String = row.try_get("context").map_err(store_error)?;
+    let context: AuthContext = serde_json::from_str(&context)
+        .map_err(|_| StoreError::Corrupt("auth_session: context is not an auth context".into()))?;
+    Ok(SessionRecord {
+        id_hash: row.try_get("id_hash").map_err(store_error)?,
+        context,
+        created_at_ms: u64_column(row, "auth_session", "created_at_ms")?,
+        last_seen_at: u64_column(row, "auth_session", "last_seen_at")?,
+        expires_at: u64_column(row, "auth_session", "expires_at")?,
+    })
+}
+
+fn reset_token_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<ResetTokenRecord, StoreError> {
+    Ok(ResetTokenRecord {
+        token_hash: row.try_get("token_hash").map_err(store_error)?,
+        auth_identity_id: row.try_get("auth_identity_id").map_err(store_error)?,
+        actor_type: row.try_get("actor_type").map_err(store_error)?,
+        provider: row.try_get("provider").map_err(store_error)?,
+        expires_at: u64_column(row, "auth_reset_token", "expires_at")?,
+    })
+}
+
+fn refresh_token_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<RefreshTokenRecord, StoreError> {
+    Ok(RefreshTokenRecord {
+        token_hash: row.try_get("token_hash").map_err(store_error)?,
+        family_id: row.try_get("family_id").map_err(store_error)?,
+        auth_identity_id: row.try_get("auth_identity_id").map_err(store_error)?,
+        actor_type: row.try_get("actor_type").map_err(store_error)?,
+        expires_at: u64_column(row, "auth_refresh_token", "expires_at")?,
+        family_expires_at: u64_column(row, "auth_refresh_token", "family_expires_at")?,
+    })
+}
+
+fn api_key_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<ApiKeyRecord, StoreError> {
+    Ok(ApiKeyRecord {
+        id: row.try_get("id").map_err(store_error)?,
+        secret_hash: row.try_get("secret_hash").map_err(store_error)?,
+        redacted: row.try_get("redacted").map_err(store_error)?,
+        title: row.try_get("title").map_err(store_error)?,
+        actor_id: row.try_get("actor_id").map_err(store_error)?,
+        created_at: u64_column(row, "auth_api_key", "created_at")?,
+        revoked_at: optional_u64_column(row, "auth_api_key", "revoked_at")?,
+    })
+}
+
+/// Reads a non-negative integer column (a time or a count).
+fn u64_column(row: &sqlx::sqlite::SqliteRow, table: &str, column: &str) -> Result<u64, StoreError> {
+    let value: i64 = row.try_get(column).map_err(store_error)?;
+    u64::try_from(value).map_err(|_| StoreError::Corrupt(format!("{table}: negative {column}")))
+}
+
+/// Reads a nullable non-negative integer column.
+fn optional_u64_column(
+    row: &sqlx::sqlite::SqliteRow,
+    table: &str,
+    column: &str,
+) -> Result<Option<u64>, StoreError> {
+    let value: Option<i64> = row.try_get(column).map_err(store_error)?;
+    value
+        .map(|value| {
+            u64::try_from(value)
+                .map_err(|_| StoreError::Corrupt(format!("{table}: negative {column}")))
+        })
+        .transpose()
+}
+
+fn provider_identity_from_row(
+    row: &sqlx::sqlite::SqliteRow,
+) -> Result<ProviderIdentity, StoreError> {
+    let id: String = row.try_get("id").map_err(store_error)?;
+    let user_metadata = row.try_get("user_metadata").map_err(store_error)?;
+    let provider_metadata = row.try_get("provider_metadata").map_err(store_error)?;
+    Ok(ProviderIdentity {
+        entity_id: row.try_get("entity_id").map_err(store_error)?,
+        provider: row.try_get("provider").map_err(store_error)?,
+        auth_identity_id: row.try_get("auth_identity_id").map_err(store_error)?,
+        user_metadata: parse_metadata(&id, "user_metadata", user_metadata)?,
+        provider_metadata: parse_metadata(&id, "provider_metadata", provider_metadata)?,
+        id,
+    })
+}
+
+fn identity_from_app_metadata(
+    id: &str,
+    row: &sqlx::sqlite::SqliteRow,
+) -> Result<AuthIdentity, StoreError> {
+    let app_metadata = row.try_get("app_metadata").map_err(store_error)?;
+    Ok(AuthIdentity {
+        id: id.to_owned(),
+        app_metadata: parse_metadata(id, "app_metadata", app_metadata)?,
+    })
+}
+
+/// JSON path of the actor link key. `actor_type` is validated
+/// (`[a-z][a-z0-9_]*`), so it needs no quoting inside the path.
+fn actor_path(actor_type: &str) -> String {
+    format!("$.{}", AuthIdentity::actor_key(actor_type))
+}
+
+fn metadata_json(metadata: &Metadata) -> Result<String, StoreError> {
+    serde_json::to_string(metadata)
+        .map_err(|e| StoreError::Corrupt(format!("metadata not serializable: {e}")))
+}
+
+/// Reads a JSON-object column; SQL `NULL` and JSON `null` read as an empty object
+/// (Medusa leaves these columns nullable).
+fn parse_metadata(
+    row_id: &str,
+    column: &str,
+    text: Option<String>,
+) -> Result<Metadata, StoreError> {
+    let Some(text) = text else {
+        return Ok(Metadata::new());
+    };
+    match serde_json::from_str(&text) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(Value::Null) => Ok(Metadata::new()),
+        _ => Err(StoreError::Corrupt(format!(
+            "{row_id}: {column} is not a JSON object"
+        ))),
+    }
+}
+
+/// SQLite integers are i64; times past i64::MAX (year 292 billion) saturate,
+/// which only ever lengthens a revocation.
+fn to_sql_int(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// Maps sqlx errors onto the store's fail-closed vocabulary. Messages carry
+/// SQLite's text (constraint and column names), never bound values.
+fn store_error(error: sqlx::Error) -> StoreError {
+    match &error {
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            StoreError::Conflict(db.message().to_owned())
+        }
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+            StoreError::NotFound(db.message().to_owned())
+        }
+        sqlx::Error::ColumnDecode { .. }
+        | sqlx::Error::Decode(_)
+        | sqlx::Error::ColumnNotFound(_)
+        | sqlx::Error::ColumnIndexOutOfBounds { .. } => StoreError::Corrupt(error.to_string()),
+        _ => StoreError::Unavailable(error.to_string()),
+    }
+}

@@ -1,0 +1,266 @@
+//! The claims of an access token, and their strict parser.
+
+use std::fmt;
+
+use serde::Serialize;
+use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
+use serde_json::Value;
+
+use super::TokenError;
+use super::json::{Reason, StrictObject, StrictValue, parse, refuse};
+use crate::identity::{AuthContext, Metadata};
+
+/// The verified (or issued) claims of an access token.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AccessClaims {
+    /// The actor (customer, user, ...) id; `""` while the identity is unregistered.
+    pub actor_id: String,
+    /// The actor type the token was issued for.
+    pub actor_type: String,
+    /// The auth identity id.
+    pub auth_identity_id: String,
+    /// The identity's `app_metadata` when the token was issued.
+    pub app_metadata: Metadata,
+    /// Issuer. Always present on tokens this crate issues or accepts in the strict profile.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    /// Subject: the auth identity id on tokens this crate issues.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sub: Option<String>,
+    /// The audience that matched the configuration.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aud: Option<String>,
+    /// Issued at (seconds since the Unix epoch).
+    pub iat: u64,
+    /// Not before (seconds since the Unix epoch).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<u64>,
+    /// Expiry (seconds since the Unix epoch).
+    pub exp: u64,
+    /// Token id, 128 random bits in base64url; the key for revocation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jti: Option<String>,
+}
+
+impl AccessClaims {
+    /// The auth context the token carries.
+    pub fn context(&self) -> AuthContext {
+        AuthContext {
+            actor_id: self.actor_id.clone(),
+            actor_type: self.actor_type.clone(),
+            auth_identity_id: self.auth_identity_id.clone(),
+            app_metadata: self.app_metadata.clone(),
+        }
+    }
+}
+
+/// A freshly signed access token and the claims in it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IssuedToken {
+    /// The compact JWS. Never log it; log `claims.jti` instead.
+    pub token: String,
+    /// What the token says.
+    pub claims: AccessClaims,
+}
+
+/// Claims as read from a token, before the profile's rules are applied.
+#[derive(Default)]
+pub(crate) struct RawClaims {
+    pub(crate) actor_id: Option<String>,
+    pub(crate) actor_type: Option<String>,
+    pub(crate) auth_identity_id: Option<String>,
+    pub(crate) app_metadata: Option<Metadata>,
+    pub(crate) iss: Option<String>,
+    pub(crate) sub: Option<String>,
+    pub(crate) aud: Option<Value>,
+    pub(crate) iat: Option<u64>,
+    pub(crate) nbf: Option<u64>,
+    pub(crate) exp: Option<u64>,
+    pub(crate) jti: Option<String>,
+}
+
+impl RawClaims {
+    /// Parses decoded claims: duplicate members are refused at any depth,
+    /// nesting is bounded, known claims must have their JSON type (a string
+    /// `exp` is [`TokenError::InvalidClaims`], never skipped).
+    pub(crate) fn parse(bytes: &[u8]) -> Result<RawClaims, TokenError> {
+        let cell = Reason::default();
+        parse(bytes, &cell, ClaimsSeed(&cell), TokenError::Malformed)
+    }
+}
+
+struct ClaimsSeed<'a>(&'a Reason);
+
+impl<'de> DeserializeSeed<'de> for ClaimsSeed<'_> {
+    type Value = RawClaims;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<RawClaims, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+/// Reads the value of claim `name`, recording a type error as `InvalidClaims(name)`.
+fn claim<'de, T: de::Deserialize<'de>, A: MapAccess<'de>>(
+    map: &mut A,
+    cell: &Reason,
+    name: &'static str,
+    seen: bool,
+) -> Result<Option<T>, A::Error> {
+    if seen {
+        return Err(refuse(cell, TokenError::DuplicateMember));
+    }
+    map.next_value::<T>()
+        .map(Some)
+        .map_err(|_| refuse(cell, TokenError::InvalidClaims(name)))
+}
+
+impl<'de> Visitor<'de> for ClaimsSeed<'_> {
+    type Value = RawClaims;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JWT claims object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawClaims, A::Error> {
+        let cell = self.0;
+        let mut c = RawClaims::default();
+        let mut others: Vec<String> = Vec::new();
+        while let Some(name) = map.next_key::<ClaimName>()? {
+            match name {
+                ClaimName::ActorId => {
+                    c.actor_id = claim(&mut map, cell, "actor_id", c.actor_id.is_some())?
+                }
+                ClaimName::ActorType => {
+                    c.actor_type = claim(&mut map, cell, "actor_type", c.actor_type.is_some())?
+                }
+                ClaimName::AuthIdentityId => {
+                    c.auth_identity_id = claim(
+                        &mut map,
+                        cell,
+                        "auth_identity_id",
+                        c.auth_identity_id.is_some(),
+                    )?
+                }
+                ClaimName::AppMetadata => {
+                    if c.app_metadata.is_some() {
+                        return Err(refuse(cell, TokenError::DuplicateMember));
+                    }
+                    c.app_metadata = Some(
+                        map.next_value_seed(StrictObject { depth: 1, cell })
+                            .map_err(|_| {
+                                // Keep a duplicate-member or depth reason; anything else is a type error.
+                                let reason = cell
+                                    .take()
+                                    .unwrap_or(TokenError::InvalidClaims("app_metadata"));
+                                refuse(cell, reason)
+                            })?,
+                    );
+                }
+                ClaimName::Iss => c.iss = claim(&mut map, cell, "iss", c.iss.is_some())?,
+                ClaimName::Sub => c.sub = claim(&mut map, cell, "sub", c.sub.is_some())?,
+                ClaimName::Aud => {
+                    if c.aud.is_some() {
+                        return Err(refuse(cell, TokenError::DuplicateMember));
+                    }
+                    c.aud = Some(map.next_value_seed(StrictValue { depth: 1, cell })?);
+                }
+                ClaimName::Iat => c.iat = claim(&mut map, cell, "iat", c.iat.is_some())?,
+                ClaimName::Nbf => c.nbf = claim(&mut map, cell, "nbf", c.nbf.is_some())?,
+                ClaimName::Exp => c.exp = claim(&mut map, cell, "exp", c.exp.is_some())?,
+                ClaimName::Jti => c.jti = claim(&mut map, cell, "jti", c.jti.is_some())?,
+                ClaimName::Other(other) => {
+                    if others.contains(&other) {
+                        return Err(refuse(cell, TokenError::DuplicateMember));
+                    }
+                    map.next_value_seed(StrictValue { depth: 1, cell })?;
+                    others.push(other);
+                }
+            }
+        }
+        Ok(c)
+    }
+}
+
+/// A claim name, matched without allocating for the known ones.
+enum ClaimName {
+    ActorId,
+    ActorType,
+    AuthIdentityId,
+    AppMetadata,
+    Iss,
+    Sub,
+    Aud,
+    Iat,
+    Nbf,
+    Exp,
+    Jti,
+    Other(String),
+}
+
+impl<'de> de::Deserialize<'de> for ClaimName {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct NameVisitor;
+        impl Visitor<'_> for NameVisitor {
+            type Value = ClaimName;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a claim name")
+            }
+
+            fn visit_str<E: de::Error>(self, name: &str) -> Result<ClaimName, E> {
+                Ok(match name {
+                    "actor_id" => ClaimName::ActorId,
+                    "actor_type" => ClaimName::ActorType,
+                    "auth_identity_id" => ClaimName::AuthIdentityId,
+                    "app_metadata" => ClaimName::AppMetadata,
+                    "iss" => ClaimName::Iss,
+                    "sub" => ClaimName::Sub,
+                    "aud" => ClaimName::Aud,
+                    "iat" => ClaimName::Iat,
+                    "nbf" => ClaimName::Nbf,
+                    "exp" => ClaimName::Exp,
+                    "jti" => ClaimName::Jti,
+                    other => ClaimName::Other(other.to_owned()),
+                })
+            }
+        }
+        d.deserialize_identifier(NameVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn string_exp_is_an_invalid_claim() {
+        let result = RawClaims::parse(br#"{"exp":"9999999999"}"#);
+        assert_eq!(result.err(), Some(TokenError::InvalidClaims("exp")));
+    }
+
+    #[test]
+    fn fractional_and_negative_times_are_invalid() {
+        assert_eq!(
+            RawClaims::parse(br#"{"iat":1.5}"#).err(),
+            Some(TokenError::InvalidClaims("iat"))
+        );
+        assert_eq!(
+            RawClaims::parse(br#"{"nbf":-1}"#).err(),
+            Some(TokenError::InvalidClaims("nbf"))
+        );
+    }
+
+    #[test]
+    fn duplicate_unknown_claims_are_refused() {
+        assert_eq!(
+            RawClaims::parse(br#"{"x":1,"x":1}"#).err(),
+            Some(TokenError::DuplicateMember)
+        );
+    }
+
+    #[test]
+    fn null_app_metadata_reads_as_empty() {
+        let claims = RawClaims::parse(br#"{"app_metadata":null}"#).unwrap();
+        assert_eq!(claims.app_metadata, Some(Metadata::new()));
+    }
+}
