@@ -1,0 +1,58 @@
+//! The fixtures every test of this crate shares.
+
+use auth_core::AuthModule;
+use auth_core::password::{PasswordHasher, PasswordPolicy};
+use auth_core::provider::EmailPass;
+use auth_core::token::{Algorithm, Key, KeySet, TokenConfig, TokenService};
+use auth_warp::Auth;
+use bytes::Bytes;
+use http::Response;
+use serde_json::Value;
+
+/// The secret of [`auth`]'s signing key.
+pub const SECRET: &[u8] = b"a test secret that is long enough!";
+
+/// An auth module with the emailpass provider and in-memory stores.
+pub fn auth() -> Auth {
+    auth_with_secret(SECRET)
+}
+
+/// Like [`auth`], signing with another secret (to forge tokens).
+pub fn auth_with_secret(secret: &[u8]) -> Auth {
+    let key = Key::hmac("k1", Algorithm::HS256, secret).expect("valid test key");
+    let keys = KeySet::new(key).expect("valid key set");
+    let tokens = TokenService::new(keys, TokenConfig::new("http://test", "test"))
+        .expect("valid token config");
+    Auth::new(
+        AuthModule::builder(tokens)
+            .provider(EmailPass::new(PasswordHasher::new(
+                PasswordPolicy::default(),
+            )))
+            .build(),
+    )
+}
+
+/// The JSON body of a response.
+pub fn json(response: &Response<Bytes>) -> Value {
+    serde_json::from_slice(response.body()).expect("a JSON body")
+}
+
+/// An `emailpass` request body.
+pub fn credentials(email: &str) -> String {
+    serde_json::json!({"email": email, "password": "correct horse battery"}).to_string()
+}
+
+/// Registers `email` as `actor_type` through the auth routes; returns the token.
+pub async fn register(auth: &Auth, actor_type: &str, email: &str) -> String {
+    let response = warp::test::request()
+        .method("POST")
+        .path(&format!("/auth/{actor_type}/emailpass/register"))
+        .body(credentials(email))
+        .reply(&auth.routes())
+        .await;
+    assert_eq!(response.status(), 200, "{:?}", response.body());
+    json(&response)["token"]
+        .as_str()
+        .expect("a token")
+        .to_owned()
+}
