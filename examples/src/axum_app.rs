@@ -1,0 +1,179 @@
+//! The demo store on axum: the routing, and the server around it.
+//!
+//! Every route that needs a caller carries an [`AuthLayer`] with its policy from
+//! [`policies`] (as a `route_layer`, so unknown paths and wrong methods are not
+//! mistaken for auth failures); the handlers extract [`AuthUser`] and call the
+//! shared [`Demo`]. Bodies are read with [`LimitedBody`] and parsed by the demo,
+//! so that a bad body gets auth-core's `400 invalid_data`, not axum's `Json`
+//! rejection. Unknown paths and wrong methods get auth-core's `404` and `405`.
+//!
+//! ```no_run
+//! use examples::config::DemoConfig;
+//!
+//! let server = examples::axum_app::start(DemoConfig::from_env().unwrap()).unwrap();
+//! println!("{}", server.url());
+//! server.wait();
+//! ```
+
+use std::net::SocketAddr;
+
+use auth_axum::{AuthLayer, AuthUser, LimitedBody, auth_routes, jwks_route};
+use auth_core::{AuthError, RoutePolicy};
+use axum::Router;
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::{MethodRouter, get, post};
+
+use crate::config::DemoConfig;
+use crate::demo::{Demo, policies};
+use crate::server::{RunningServer, StartError};
+
+/// The demo store's routes.
+pub fn router(demo: Demo) -> Router {
+    let guarded = |route: MethodRouter<Demo>, policy: RoutePolicy| {
+        route.route_layer(AuthLayer::new(demo.auth.clone(), policy))
+    };
+    Router::new()
+        .route("/health", get(health))
+        .route(
+            "/store/customers",
+            guarded(post(create_customer), policies::create_customer()),
+        )
+        .route(
+            "/store/customers/me",
+            guarded(get(customer_me), policies::customer_me()),
+        )
+        .route("/store/whoami", guarded(get(whoami), policies::whoami()))
+        .route(
+            "/admin/users",
+            guarded(post(create_user), policies::create_user()),
+        )
+        .route(
+            "/admin/users/me",
+            guarded(get(user_me), policies::user_me()),
+        )
+        .route("/.well-known/jwks.json", jwks_route(demo.auth.clone()))
+        .nest_service("/auth", auth_routes(demo.auth.clone()))
+        // Applies to the routes above, so it comes after them.
+        .method_not_allowed_fallback(method_not_allowed)
+        .fallback(not_found)
+        .with_state(demo)
+}
+
+async fn health(State(demo): State<Demo>) -> Response {
+    auth_axum::into_response(demo.health())
+}
+
+async fn create_customer(
+    State(demo): State<Demo>,
+    AuthUser(caller): AuthUser,
+    LimitedBody(body): LimitedBody,
+) -> Response {
+    auth_axum::into_response(demo.create_customer(&caller, &body).await)
+}
+
+async fn customer_me(State(demo): State<Demo>, AuthUser(caller): AuthUser) -> Response {
+    auth_axum::into_response(demo.customer_me(&caller).await)
+}
+
+async fn whoami(State(demo): State<Demo>, caller: Option<AuthUser>) -> Response {
+    auth_axum::into_response(demo.whoami(caller.as_deref()))
+}
+
+async fn create_user(
+    State(demo): State<Demo>,
+    AuthUser(caller): AuthUser,
+    LimitedBody(body): LimitedBody,
+) -> Response {
+    auth_axum::into_response(demo.create_user(&caller, &body).await)
+}
+
+async fn user_me(State(demo): State<Demo>, AuthUser(caller): AuthUser) -> Response {
+    auth_axum::into_response(demo.user_me(&caller).await)
+}
+
+async fn not_found(State(demo): State<Demo>) -> Response {
+    auth_axum::into_response(demo.error(&AuthError::NotFound("Route not found".into())))
+}
+
+async fn method_not_allowed(State(demo): State<Demo>) -> Response {
+    auth_axum::into_response(demo.error(&AuthError::MethodNotAllowed))
+}
+
+/// Starts the axum demo store on its own thread; see [`crate::server`].
+pub fn start(config: DemoConfig) -> Result<RunningServer, StartError> {
+    crate::server::spawn("axum-store", move |control| {
+        let runtime = match tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+        {
+            Ok(runtime) => runtime,
+            Err(error) => return control.fail(error.into()),
+        };
+        runtime.block_on(async move {
+            let demo = match Demo::open(&config).await {
+                Ok(demo) => demo,
+                Err(error) => return control.fail(error.into()),
+            };
+            let listener = match tokio::net::TcpListener::bind(config.addr).await {
+                Ok(listener) => listener,
+                Err(error) => return control.fail(error.into()),
+            };
+            let addr = match listener.local_addr() {
+                Ok(addr) => addr,
+                Err(error) => return control.fail(error.into()),
+            };
+            let shutdown = control.ready(addr);
+            // Connect info: the client address auth-core throttles by.
+            let app = router(demo).into_make_service_with_connect_info::<SocketAddr>();
+            if let Err(error) = axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+            {
+                tracing::error!(%error, "the axum demo store stopped with an error");
+            }
+        });
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // In tests a panic is a failure report.
+
+    use std::io::{Read as _, Write as _};
+
+    use super::*;
+
+    #[test]
+    fn server_starts_answers_and_stops() {
+        let database = std::env::temp_dir().join(format!("axum-store-{}.db", std::process::id()));
+        let url = format!("sqlite://{}?mode=rwc", database.display());
+        let config = DemoConfig::from_lookup(|name| match name {
+            "AUTH_ADDR" => Some("127.0.0.1:0".into()),
+            "AUTH_DATABASE_URL" => Some(url.clone()),
+            _ => None,
+        })
+        .unwrap();
+        let server = start(config).unwrap();
+        let addr = server.addr();
+
+        let mut stream = std::net::TcpStream::connect(addr).unwrap();
+        stream
+            .write_all(b"GET /health HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        assert!(answer.ends_with(r#"{"status":"ok"}"#), "{answer}");
+
+        server.stop();
+        assert!(
+            std::net::TcpStream::connect(addr).is_err(),
+            "still listening after stop"
+        );
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", database.display()));
+        }
+    }
+}

@@ -1,0 +1,352 @@
+//! The demo store's actor layer, written once for every framework.
+//!
+//! The auth routes come from `auth-core`; this module adds what the contract's
+//! "demo store" table lists: customers and admin users that an auth identity is
+//! linked to, each handler a function from the verified caller and the raw body
+//! to an `http::Response`. The framework modules only route to these functions
+//! behind their adapter's extractor, middleware or filter, with the policies of
+//! [`policies`].
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), examples::config::ConfigError> {
+//! use examples::config::DemoConfig;
+//! use examples::demo::Demo;
+//!
+//! let demo = Demo::open(&DemoConfig::from_env()?).await?;
+//! let health = demo.health();
+//! assert_eq!(health.status(), 200);
+//! # Ok(()) }
+//! ```
+
+use std::sync::Arc;
+
+use auth_core::error::AuthError;
+use auth_core::password::{PasswordHasher, PasswordPolicy};
+use auth_core::provider::EmailPass;
+use auth_core::response::json_response;
+use auth_core::routes::parse_json_body;
+use auth_core::store::{SqliteStore, StoreError};
+use auth_core::token::{Algorithm, Key, KeySet, TokenConfig, TokenService};
+use auth_core::{AuthModule, Authenticated};
+use bytes::Bytes;
+use http::{Response, StatusCode};
+use serde_json::{Map, Value, json};
+use sqlx::SqlitePool;
+use sqlx::Row as _;
+
+use crate::config::{ConfigError, DemoConfig, SigningConfig};
+
+/// The route policies of the demo store, shared by every framework.
+pub mod policies {
+    use auth_core::RoutePolicy;
+    use auth_core::identity::CredentialKind::{ApiKey, Bearer, Session};
+
+    /// `POST /store/customers`: bearer, actor `customer`, unregistered allowed.
+    pub fn create_customer() -> RoutePolicy {
+        RoutePolicy::actor_types(["customer"]).allow_unregistered()
+    }
+
+    /// `GET /store/customers/me`: bearer or session, actor `customer`.
+    pub fn customer_me() -> RoutePolicy {
+        RoutePolicy::actor_types(["customer"]).credentials([Bearer, Session])
+    }
+
+    /// `GET /store/whoami`: bearer or session, actor `customer`, anonymous allowed.
+    pub fn whoami() -> RoutePolicy {
+        customer_me().allow_unauthenticated()
+    }
+
+    /// `POST /admin/users`: bearer, actor `user`, unregistered allowed.
+    pub fn create_user() -> RoutePolicy {
+        RoutePolicy::actor_types(["user"]).allow_unregistered()
+    }
+
+    /// `GET /admin/users/me`: bearer, session or secret API key, actor `user`.
+    pub fn user_me() -> RoutePolicy {
+        RoutePolicy::actor_types(["user"]).credentials([Bearer, Session, ApiKey])
+    }
+}
+
+/// The demo application: the auth module plus the customers and users tables.
+#[derive(Clone)]
+pub struct Demo {
+    /// The auth module the adapters mount and guard routes with.
+    pub auth: AuthModule,
+    db: SqlitePool,
+}
+
+/// The demo's own tables. Plain `IF NOT EXISTS` DDL, kept apart from auth-core's
+/// migrations so the two never disagree about the migration history.
+const DEMO_SCHEMA: &[&str] = &[
+    "CREATE TABLE IF NOT EXISTS demo_customer (
+        id TEXT PRIMARY KEY, email TEXT, first_name TEXT, last_name TEXT,
+        created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)",
+    "CREATE TABLE IF NOT EXISTS demo_user (
+        id TEXT PRIMARY KEY, email TEXT, first_name TEXT, last_name TEXT,
+        created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)",
+];
+
+/// Which table an actor type lives in.
+#[derive(Clone, Copy)]
+enum Actor {
+    Customer,
+    User,
+}
+
+impl Actor {
+    fn actor_type(self) -> &'static str {
+        match self {
+            Self::Customer => "customer",
+            Self::User => "user",
+        }
+    }
+
+    fn id_prefix(self) -> &'static str {
+        match self {
+            Self::Customer => "cus",
+            Self::User => "user",
+        }
+    }
+
+    fn insert_sql(self) -> &'static str {
+        match self {
+            Self::Customer => "INSERT INTO demo_customer (id, email, first_name, last_name) VALUES (?, ?, ?, ?)",
+            Self::User => "INSERT INTO demo_user (id, email, first_name, last_name) VALUES (?, ?, ?, ?)",
+        }
+    }
+
+    fn select_sql(self) -> &'static str {
+        match self {
+            Self::Customer => "SELECT id, email, first_name, last_name, created_at FROM demo_customer WHERE id = ?",
+            Self::User => "SELECT id, email, first_name, last_name, created_at FROM demo_user WHERE id = ?",
+        }
+    }
+
+    fn delete_sql(self) -> &'static str {
+        match self {
+            Self::Customer => "DELETE FROM demo_customer WHERE id = ?",
+            Self::User => "DELETE FROM demo_user WHERE id = ?",
+        }
+    }
+}
+
+/// The signing key from the configuration.
+fn signing_key(signing: &SigningConfig) -> Result<Key, ConfigError> {
+    match signing {
+        SigningConfig::RandomSecret => {
+            tracing::warn!(
+                "AUTH_JWT_SECRET is unset: signing with a random secret; tokens will not survive a restart"
+            );
+            let mut secret = [0u8; 32];
+            getrandom::fill(&mut secret)
+                .map_err(|e| ConfigError::new("AUTH_JWT_SECRET", format!("no randomness: {e}")))?;
+            Key::hmac("hs256-random", Algorithm::HS256, &secret)
+                .map_err(|e| ConfigError::new("AUTH_JWT_SECRET", e.to_string()))
+        }
+        SigningConfig::Secret(secret) => Key::hmac("hs256-1", Algorithm::HS256, secret.as_bytes())
+            .map_err(|e| ConfigError::new("AUTH_JWT_SECRET", e.to_string())),
+        SigningConfig::PrivateKey { path, algorithm } => {
+            let pem = std::fs::read(path).map_err(|e| {
+                ConfigError::new(
+                    "AUTH_JWT_PRIVATE_KEY_FILE",
+                    format!("cannot read {}: {e}", path.display()),
+                )
+            })?;
+            Key::private_pem("key-1", *algorithm, &pem)
+                .map_err(|e| ConfigError::new("AUTH_JWT_PRIVATE_KEY_FILE", e.to_string()))
+        }
+    }
+}
+
+/// The variable to blame for a key that the token service refuses.
+fn key_variable(signing: &SigningConfig) -> &'static str {
+    match signing {
+        SigningConfig::PrivateKey { .. } => "AUTH_JWT_PRIVATE_KEY_FILE",
+        _ => "AUTH_JWT_SECRET",
+    }
+}
+
+impl Demo {
+    /// Opens the database, runs the migrations and assembles the auth module.
+    pub async fn open(config: &DemoConfig) -> Result<Self, ConfigError> {
+        let key = signing_key(&config.signing)?;
+        let mut token_config = TokenConfig::new(config.issuer.clone(), config.audience.clone());
+        token_config.ttl = config.token_ttl;
+        let keys = KeySet::new(key).map_err(|e| ConfigError::new(key_variable(&config.signing), e.to_string()))?;
+        let tokens = TokenService::new(keys, token_config)
+            .map_err(|e| ConfigError::new(key_variable(&config.signing), e.to_string()))?;
+        let store = SqliteStore::connect(&config.database_url)
+            .await
+            .map_err(|e| ConfigError::new("AUTH_DATABASE_URL", e.to_string()))?;
+        let db = store.pool().clone();
+        for statement in DEMO_SCHEMA {
+            sqlx::query(*statement)
+                .execute(&db)
+                .await
+                .map_err(|e| ConfigError::new("AUTH_DATABASE_URL", format!("cannot create demo tables: {e}")))?;
+        }
+        let store = Arc::new(store);
+        let auth = AuthModule::builder(tokens)
+            .identities(store.clone())
+            .revocations(store)
+            .realm("demo-store")
+            .provider(EmailPass::new(PasswordHasher::new(PasswordPolicy::default())))
+            .build();
+        Ok(Self { auth, db })
+    }
+
+    /// `GET /health`
+    pub fn health(&self) -> Response<Bytes> {
+        json_response(StatusCode::OK, &json!({"status": "ok"}))
+    }
+
+    /// `POST /store/customers`
+    pub async fn create_customer(&self, caller: &Authenticated, body: &[u8]) -> Response<Bytes> {
+        self.respond(self.create_actor(Actor::Customer, caller, body).await)
+    }
+
+    /// `GET /store/customers/me`
+    pub async fn customer_me(&self, caller: &Authenticated) -> Response<Bytes> {
+        self.respond(self.actor_me(Actor::Customer, caller).await)
+    }
+
+    /// `POST /admin/users`
+    pub async fn create_user(&self, caller: &Authenticated, body: &[u8]) -> Response<Bytes> {
+        self.respond(self.create_actor(Actor::User, caller, body).await)
+    }
+
+    /// `GET /admin/users/me`
+    pub async fn user_me(&self, caller: &Authenticated) -> Response<Bytes> {
+        self.respond(self.actor_me(Actor::User, caller).await)
+    }
+
+    /// `GET /store/whoami`: the verified caller, or `{"actor_id": null}`.
+    pub fn whoami(&self, caller: Option<&Authenticated>) -> Response<Bytes> {
+        let body = match caller {
+            Some(caller) => json!({
+                "actor_id": caller.actor_id,
+                "actor_type": caller.actor_type,
+                "auth_identity_id": caller.auth_identity_id,
+            }),
+            None => json!({"actor_id": null}),
+        };
+        json_response(StatusCode::OK, &body)
+    }
+
+    /// The response for an error, with the auth module's realm.
+    pub fn error(&self, error: &AuthError) -> Response<Bytes> {
+        self.auth.error_response(error)
+    }
+
+    fn respond(&self, result: Result<Response<Bytes>, AuthError>) -> Response<Bytes> {
+        result.unwrap_or_else(|error| self.error(&error))
+    }
+
+    async fn create_actor(
+        &self,
+        actor: Actor,
+        caller: &Authenticated,
+        body: &[u8],
+    ) -> Result<Response<Bytes>, AuthError> {
+        let actor_type = actor.actor_type();
+        if !caller.actor_id.is_empty() {
+            return Err(AuthError::InvalidData(format!(
+                "Request already authenticated as a {actor_type}."
+            )));
+        }
+        let fields = ActorFields::from_body(&parse_json_body(body)?)?;
+        let id = auth_core::identity::new_id(actor.id_prefix());
+        sqlx::query(actor.insert_sql())
+            .bind(&id)
+            .bind(&fields.email)
+            .bind(&fields.first_name)
+            .bind(&fields.last_name)
+            .execute(&self.db)
+            .await
+            .map_err(database_error)?;
+        match self
+            .auth
+            .identities()
+            .link_actor(&caller.auth_identity_id, actor_type, &id)
+            .await
+        {
+            Ok(_) => {}
+            Err(error) => {
+                // Keep no orphan actor behind; report the link failure.
+                let _ = sqlx::query(actor.delete_sql()).bind(&id).execute(&self.db).await;
+                return Err(match error {
+                    StoreError::AlreadyLinked(_) => AuthError::InvalidData(format!(
+                        "Request already authenticated as a {actor_type}."
+                    )),
+                    other => other.into(),
+                });
+            }
+        }
+        let record = self.load(actor, &id).await?.ok_or(AuthError::Internal)?;
+        Ok(json_response(StatusCode::OK, &json!({ actor_type: record })))
+    }
+
+    async fn actor_me(&self, actor: Actor, caller: &Authenticated) -> Result<Response<Bytes>, AuthError> {
+        let actor_type = actor.actor_type();
+        let record = self
+            .load(actor, &caller.actor_id)
+            .await?
+            .ok_or_else(|| AuthError::NotFound(format!("{actor_type} not found")))?;
+        Ok(json_response(StatusCode::OK, &json!({ actor_type: record })))
+    }
+
+    async fn load(&self, actor: Actor, id: &str) -> Result<Option<Value>, AuthError> {
+        let row = sqlx::query(actor.select_sql())
+            .bind(id)
+            .fetch_optional(&self.db)
+            .await
+            .map_err(database_error)?;
+        Ok(row.map(|row| {
+            let text = |column: &str| row.try_get::<Option<String>, _>(column).ok().flatten();
+            json!({
+                "id": text("id"),
+                "email": text("email"),
+                "first_name": text("first_name"),
+                "last_name": text("last_name"),
+                "created_at": text("created_at"),
+            })
+        }))
+    }
+}
+
+fn database_error(error: sqlx::Error) -> AuthError {
+    tracing::error!(%error, "demo database error");
+    match error {
+        sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => AuthError::Unavailable,
+        _ => AuthError::Internal,
+    }
+}
+
+/// The optional `email`, `first_name`, `last_name` of a create request.
+struct ActorFields {
+    email: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+}
+
+impl ActorFields {
+    fn from_body(body: &Value) -> Result<Self, AuthError> {
+        let Value::Object(map) = body else {
+            return Err(AuthError::InvalidData("Request body must be a JSON object".into()));
+        };
+        Ok(Self {
+            email: optional_string(map, "email")?,
+            first_name: optional_string(map, "first_name")?,
+            last_name: optional_string(map, "last_name")?,
+        })
+    }
+}
+
+fn optional_string(map: &Map<String, Value>, field: &str) -> Result<Option<String>, AuthError> {
+    match map.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) if text.len() <= 256 => Ok(Some(text.clone())),
+        Some(Value::String(_)) => Err(AuthError::InvalidData(format!("{field} is too long"))),
+        Some(_) => Err(AuthError::InvalidData(format!("{field} must be a string"))),
+    }
+}

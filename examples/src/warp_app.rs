@@ -1,0 +1,117 @@
+//! The demo store on warp 0.4, through `auth-warp`.
+//!
+//! Each route is its path and method filters, then the auth filter with the
+//! route's policy from [`policies`], then the [`Demo`] handler; the auth routes
+//! come from [`Auth::routes`], and [`auth_warp::recover`] turns every refusal
+//! (and warp's own `404`/`405`) into the core's JSON answer.
+//!
+//! ```no_run
+//! use examples::config::DemoConfig;
+//!
+//! let server = examples::warp_app::start(DemoConfig::from_env().unwrap()).unwrap();
+//! println!("listening on {}", server.url());
+//! server.wait();
+//! ```
+
+use auth_warp::{Auth, AuthUser};
+use bytes::Bytes;
+use tokio::net::TcpListener;
+use warp::filters::BoxedFilter;
+use warp::{Filter, Reply};
+
+use crate::config::DemoConfig;
+use crate::demo::{Demo, policies};
+use crate::server::{RunningServer, StartError};
+
+/// The demo store's routes, ending in [`auth_warp::recover`].
+pub fn routes(demo: Demo) -> BoxedFilter<(warp::reply::Response,)> {
+    let auth = Auth::new(demo.auth.clone());
+    let with_demo = warp::any().map(move || demo.clone());
+
+    let health = warp::path!("health")
+        .and(warp::get())
+        .and(with_demo.clone())
+        .map(|demo: Demo| demo.health());
+    let create_customer = warp::path!("store" / "customers")
+        .and(warp::post())
+        .and(auth.user(policies::create_customer()))
+        .and(auth.body())
+        .and(with_demo.clone())
+        .then(|user: AuthUser, body: Bytes, demo: Demo| async move {
+            demo.create_customer(&user, &body).await
+        });
+    let customer_me = warp::path!("store" / "customers" / "me")
+        .and(warp::get())
+        .and(auth.user(policies::customer_me()))
+        .and(with_demo.clone())
+        .then(|user: AuthUser, demo: Demo| async move { demo.customer_me(&user).await });
+    let whoami = warp::path!("store" / "whoami")
+        .and(warp::get())
+        .and(auth.optional(policies::whoami()))
+        .and(with_demo.clone())
+        .map(|user: Option<AuthUser>, demo: Demo| demo.whoami(user.as_deref()));
+    let create_user = warp::path!("admin" / "users")
+        .and(warp::post())
+        .and(auth.user(policies::create_user()))
+        .and(auth.body())
+        .and(with_demo.clone())
+        .then(|user: AuthUser, body: Bytes, demo: Demo| async move {
+            demo.create_user(&user, &body).await
+        });
+    let user_me = warp::path!("admin" / "users" / "me")
+        .and(warp::get())
+        .and(auth.user(policies::user_me()))
+        .and(with_demo)
+        .then(|user: AuthUser, demo: Demo| async move { demo.user_me(&user).await });
+
+    auth.routes()
+        .or(health)
+        .unify()
+        .or(create_customer)
+        .unify()
+        .or(customer_me)
+        .unify()
+        .or(whoami)
+        .unify()
+        .or(create_user)
+        .unify()
+        .or(user_me)
+        .unify()
+        .recover(auth_warp::recover)
+        .map(Reply::into_response)
+        .boxed()
+}
+
+/// Starts the warp demo store on its own thread (see [`crate::server`]).
+pub fn start(config: DemoConfig) -> Result<RunningServer, StartError> {
+    crate::server::spawn("warp-store", move |control| {
+        let runtime = match tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+        {
+            Ok(runtime) => runtime,
+            Err(error) => return control.fail(error.into()),
+        };
+        runtime.block_on(async move {
+            let demo = match Demo::open(&config).await {
+                Ok(demo) => demo,
+                Err(error) => return control.fail(error.into()),
+            };
+            let listener = match TcpListener::bind(config.addr).await {
+                Ok(listener) => listener,
+                Err(error) => return control.fail(error.into()),
+            };
+            let addr = match listener.local_addr() {
+                Ok(addr) => addr,
+                Err(error) => return control.fail(error.into()),
+            };
+            let shutdown = control.ready(addr);
+            warp::serve(routes(demo))
+                .incoming(listener)
+                .graceful(shutdown)
+                .run()
+                .await;
+        });
+    })
+}
