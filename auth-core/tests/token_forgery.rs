@@ -1,5 +1,6 @@
 //! Forged tokens: one test per rule of SECURITY.md "Token verification" that
 //! concerns the algorithm, the keys, the header and the compact form.
+#![allow(clippy::unwrap_used)]
 
 mod fixtures;
 

@@ -1,5 +1,6 @@
 //! Keys: weak keys are refused at configuration time (rule 7), every supported
 //! algorithm round-trips, rotation, and the JWKS export.
+#![allow(clippy::unwrap_used)]
 
 mod fixtures;
 

@@ -190,11 +190,11 @@ impl PublicParams {
 }
 
 enum Material {
-    Hmac(HmacKey),
+    Hmac(Box<HmacKey>),
     Public {
         params: PublicParams,
         verifying: DecodingKey,
-        signer: Option<PrivateSigner>,
+        signer: Option<Box<PrivateSigner>>,
     },
 }
 
@@ -284,7 +284,7 @@ impl Key {
         }
         let key = HmacKey::new(alg, secret)
             .ok_or(KeyError::InvalidKey("HMAC key setup failed".into()))?;
-        Key::build(kid.into(), alg, Material::Hmac(key))
+        Key::build(kid.into(), alg, Material::Hmac(Box::new(key)))
     }
 
     /// A private key in PEM (PKCS#8 `PRIVATE KEY`, or PKCS#1 `RSA PRIVATE KEY`)
@@ -360,7 +360,7 @@ impl Key {
             Material::Public {
                 params,
                 verifying,
-                signer: Some(signer),
+                signer: Some(Box::new(signer)),
             },
         )
     }

@@ -7,7 +7,7 @@
 //!
 //! let key = Key::hmac("2024-01", Algorithm::HS256, b"k8D2JqN1xw9vL7cTzR4mB0sYp6eHfUaG")?;
 //! let config = TokenConfig::new("https://auth.example.com", "storefront");
-//! let tokens = TokenService::new(KeySet::new(key).unwrap()?, config)?;
+//! let tokens = TokenService::new(KeySet::new(key)?, config)?;
 //!
 //! let context = AuthContext {
 //!     actor_id: "cus_123".into(),
@@ -132,15 +132,28 @@ fn unix_now() -> Result<u64, TokenError> {
         .map_err(|_| TokenError::Clock)
 }
 
-/// 128 random bits in base64url, from the backend's CSPRNG (AWS-LC's DRBG
-/// avoids a system call per token) or the operating system.
-fn new_jti() -> Result<String, TokenError> {
-    let mut bytes = [0u8; 16];
+/// A ULID: the issue time in milliseconds, then 80 random bits from the
+/// backend's CSPRNG (AWS-LC's DRBG avoids a system call per token) or the
+/// operating system. The millisecond time lets a password reset revoke a token
+/// issued a moment before it, in the same second as `iat`, while a login a
+/// moment after it stays valid (see `AuthModule::verify_bearer`).
+fn new_jti(now: u64) -> Result<String, TokenError> {
+    let mut bytes = [0u8; 10];
     #[cfg(feature = "aws-lc-rs")]
     aws_lc_rs::rand::fill(&mut bytes).map_err(|_| TokenError::Signing)?;
     #[cfg(not(feature = "aws-lc-rs"))]
     getrandom::fill(&mut bytes).map_err(|_| TokenError::Signing)?;
-    Ok(compact::encode(&bytes))
+    let random = bytes
+        .iter()
+        .fold(0u128, |acc, byte| (acc << 8) | u128::from(*byte));
+    // Tokens minted for another `now` (tests, back-dating) get that second.
+    let clock_ms = crate::clock::now_ms();
+    let issued_ms = if clock_ms / 1000 == now {
+        clock_ms
+    } else {
+        now.saturating_mul(1000)
+    };
+    Ok(ulid::Ulid::from_parts(issued_ms, random).to_string())
 }
 
 impl TokenService {
@@ -203,7 +216,7 @@ impl TokenService {
             exp: now
                 .checked_add(inner.ttl)
                 .ok_or(TokenError::InvalidClaims("exp"))?,
-            jti: Some(new_jti()?),
+            jti: Some(new_jti(now)?),
         };
         let payload = serde_json::to_vec(&claims).map_err(|_| TokenError::Signing)?;
         let key = inner.keys.signing_key();
