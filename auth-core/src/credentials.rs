@@ -71,9 +71,7 @@ impl Credentials {
         let mut values = head.headers.get_all(header::AUTHORIZATION).iter();
         if let Some(value) = values.next() {
             if values.next().is_some() {
-                return Err(AuthError::InvalidRequest(
-                    "Multiple Authorization headers",
-                ));
+                return Err(AuthError::InvalidRequest("Multiple Authorization headers"));
             }
             let value = value
                 .to_str()
@@ -210,7 +208,10 @@ mod tests {
 
     #[test]
     fn bearer_with_inner_space_is_invalid_request() {
-        assert!(matches!(read(&["Bearer a.b c"], None), Err(AuthError::InvalidRequest(_))));
+        assert!(matches!(
+            read(&["Bearer a.b c"], None),
+            Err(AuthError::InvalidRequest(_))
+        ));
     }
 
     #[test]

@@ -240,9 +240,7 @@ impl AuthError {
             Self::InsufficientScope
             | Self::CrossSiteRequest
             | Self::NotAllowed(_)
-            | Self::MethodNotAllowed => {
-                ErrorType::NotAllowed
-            }
+            | Self::MethodNotAllowed => ErrorType::NotAllowed,
             Self::NotFound(_) => ErrorType::NotFound,
             Self::Duplicate(_) => ErrorType::DuplicateError,
             Self::TooManyRequests { .. } => ErrorType::TooManyRequests,
@@ -275,7 +273,8 @@ impl AuthError {
 
     /// The complete response: status, challenge, `Retry-After`, JSON body.
     pub fn to_response(&self, realm: &str) -> Response<Bytes> {
-        let body = serde_json::json!({"type": self.error_type().as_str(), "message": self.message()});
+        let body =
+            serde_json::json!({"type": self.error_type().as_str(), "message": self.message()});
         let mut response = crate::response::json_response(self.status(), &body);
         let headers = response.headers_mut();
         if let Some(challenge) = self.challenge(realm)
@@ -316,12 +315,16 @@ mod tests {
     fn missing_credentials_get_a_bare_challenge() {
         let response = AuthError::MissingCredentials.to_response("auth");
         assert_eq!(response.status(), 401);
-        assert_eq!(response.headers()["www-authenticate"], r#"Bearer realm="auth""#);
+        assert_eq!(
+            response.headers()["www-authenticate"],
+            r#"Bearer realm="auth""#
+        );
     }
 
     #[test]
     fn malformed_request_is_400_invalid_request() {
-        let response = AuthError::InvalidRequest("Malformed Authorization header").to_response("auth");
+        let response =
+            AuthError::InvalidRequest("Malformed Authorization header").to_response("auth");
         assert_eq!(response.status(), 400);
         assert_eq!(
             response.headers()["www-authenticate"],
@@ -341,7 +344,10 @@ mod tests {
 
     #[test]
     fn realm_quotes_are_escaped() {
-        let challenge = BearerChallenge { realm: r#"a"b\c"#, error: None };
+        let challenge = BearerChallenge {
+            realm: r#"a"b\c"#,
+            error: None,
+        };
         assert_eq!(challenge.to_string(), r#"Bearer realm="a\"b\\c""#);
     }
 
@@ -373,7 +379,10 @@ mod tests {
         ] {
             let response = error.to_response("auth");
             let body: serde_json::Value = serde_json::from_slice(response.body()).unwrap();
-            assert!(body["type"].is_string() && body["message"].is_string(), "{error:?}");
+            assert!(
+                body["type"].is_string() && body["message"].is_string(),
+                "{error:?}"
+            );
             assert_eq!(response.headers()["content-type"], "application/json");
         }
     }

@@ -224,7 +224,15 @@ mod tests {
 
     #[test]
     fn reserved_and_malformed_actor_types_are_invalid() {
-        for bad in ["token", "session", "", "Customer", "1abc", "a-b", &"a".repeat(33)] {
+        for bad in [
+            "token",
+            "session",
+            "",
+            "Customer",
+            "1abc",
+            "a-b",
+            &"a".repeat(33),
+        ] {
             assert!(!is_valid_actor_type(bad), "{bad:?}");
         }
         for good in ["customer", "user", "vendor_2", &"a".repeat(32)] {
@@ -243,6 +251,10 @@ mod tests {
     #[test]
     fn ids_carry_their_prefix() {
         assert!(AuthIdentity::new().id.starts_with("authid_"));
-        assert!(ProviderIdentity::new("emailpass", "a@b.c", "authid_x").id.starts_with("provid_"));
+        assert!(
+            ProviderIdentity::new("emailpass", "a@b.c", "authid_x")
+                .id
+                .starts_with("provid_")
+        );
     }
 }

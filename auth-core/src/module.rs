@@ -40,9 +40,9 @@ use crate::error::AuthError;
 use crate::identity::{AuthContext, CredentialKind};
 use crate::policy::{Authenticated, RoutePolicy};
 use crate::provider::{AuthProvider, ProviderRegistry};
-use crate::service::AuthService;
 use crate::refresh::RefreshSettings;
 use crate::reset::ResetNotifier;
+use crate::service::AuthService;
 use crate::session::SessionSettings;
 use crate::store::{
     ApiKeyStore, IdentityStore, MemoryStore, RefreshTokenStore, ResetTokenStore, RevocationStore,
@@ -353,10 +353,13 @@ impl AuthModule {
     pub fn error_response(&self, error: &AuthError) -> Response<Bytes> {
         let mut response = error.to_response(&self.inner.settings.realm);
         if *error == AuthError::InvalidSession
-            && let Ok(clear) = http::HeaderValue::from_str(&self.inner.settings.session.clear_cookie())
+            && let Ok(clear) =
+                http::HeaderValue::from_str(&self.inner.settings.session.clear_cookie())
         {
             // A dead session cookie is removed, so the next request is anonymous.
-            response.headers_mut().insert(http::header::SET_COOKIE, clear);
+            response
+                .headers_mut()
+                .insert(http::header::SET_COOKIE, clear);
         }
         response
     }
@@ -466,7 +469,12 @@ impl AuthModule {
         auth_identity_id: &str,
         issued_at_ms: u64,
     ) -> Result<(), AuthError> {
-        match self.inner.revocations.tokens_valid_after(auth_identity_id).await? {
+        match self
+            .inner
+            .revocations
+            .tokens_valid_after(auth_identity_id)
+            .await?
+        {
             Some(valid_after_ms) if issued_at_ms < valid_after_ms => Err(AuthError::InvalidToken),
             _ => Ok(()),
         }

@@ -174,7 +174,10 @@ mod tests {
     #[test]
     fn unregistered_identity_needs_allow_unregistered() {
         let strict = RoutePolicy::actor_types(["customer"]);
-        assert_eq!(strict.admit(&context("customer", "")), Err(AuthError::Unregistered));
+        assert_eq!(
+            strict.admit(&context("customer", "")),
+            Err(AuthError::Unregistered)
+        );
         let open = strict.allow_unregistered();
         assert_eq!(open.admit(&context("customer", "")), Ok(()));
     }

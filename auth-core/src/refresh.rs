@@ -82,7 +82,9 @@ mod flows {
             presented: &str,
         ) -> Result<Response<Bytes>, AuthError> {
             if !self.settings().refresh.enabled {
-                return Err(AuthError::InvalidData("Refresh tokens are not enabled".into()));
+                return Err(AuthError::InvalidData(
+                    "Refresh tokens are not enabled".into(),
+                ));
             }
             if !presented.starts_with(REFRESH_TOKEN_PREFIX) {
                 return Err(AuthError::InvalidToken);

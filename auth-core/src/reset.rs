@@ -199,7 +199,11 @@ mod flows {
                 .identity(&record.auth_identity_id)
                 .await?
                 .ok_or(AuthError::InvalidResetToken)?;
-            match self.service().update_provider(provider, &identity, &data).await? {
+            match self
+                .service()
+                .update_provider(provider, &identity, &data)
+                .await?
+            {
                 ProviderOutcome::Authenticated(_) => {
                     self.revoke_all_credentials(&identity.id).await?;
                     Ok(token_response(&json!({ "success": true })))

@@ -20,7 +20,10 @@ pub fn json_response(status: StatusCode, body: &Value) -> Response<Bytes> {
     let mut response = Response::new(Bytes::from(bytes));
     *response.status_mut() = status;
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -36,4 +39,3 @@ pub fn token_response(body: &Value) -> Response<Bytes> {
     headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
     response
 }
-

@@ -110,20 +110,29 @@ mod tests {
 
     #[test]
     fn safe_methods_pass_whatever_their_origin() {
-        let cross = headers(&[("sec-fetch-site", "cross-site"), ("origin", "https://evil.example")]);
+        let cross = headers(&[
+            ("sec-fetch-site", "cross-site"),
+            ("origin", "https://evil.example"),
+        ]);
         assert!(check_same_site(&Method::GET, &cross).is_ok());
     }
 
     #[test]
     fn cross_site_post_is_refused() {
         let cross = headers(&[("sec-fetch-site", "cross-site")]);
-        assert_eq!(check_same_site(&Method::POST, &cross), Err(AuthError::CrossSiteRequest));
+        assert_eq!(
+            check_same_site(&Method::POST, &cross),
+            Err(AuthError::CrossSiteRequest)
+        );
     }
 
     #[test]
     fn foreign_origin_is_refused_and_own_origin_passes() {
         let foreign = headers(&[("origin", "https://evil.example"), ("host", "shop.example")]);
-        assert_eq!(check_same_site(&Method::DELETE, &foreign), Err(AuthError::CrossSiteRequest));
+        assert_eq!(
+            check_same_site(&Method::DELETE, &foreign),
+            Err(AuthError::CrossSiteRequest)
+        );
         let own = headers(&[("origin", "https://shop.example"), ("host", "shop.example")]);
         assert!(check_same_site(&Method::DELETE, &own).is_ok());
         let null = headers(&[("origin", "null"), ("host", "shop.example")]);
@@ -132,7 +141,10 @@ mod tests {
 
     #[test]
     fn cookie_can_drop_secure_only_when_told() {
-        let settings = SessionSettings { secure: false, ..SessionSettings::default() };
+        let settings = SessionSettings {
+            secure: false,
+            ..SessionSettings::default()
+        };
         assert!(!settings.set_cookie("x").contains("Secure"));
         assert!(settings.clear_cookie().contains("Max-Age=0"));
     }
@@ -144,6 +156,7 @@ mod flows {
     use serde_json::json;
 
     use super::check_same_site;
+    use crate::AuthModule;
     use crate::clock::{now_ms, now_secs};
     use crate::credentials::{Credentials, RequestHead};
     use crate::error::AuthError;
@@ -152,7 +165,6 @@ mod flows {
     use crate::response::token_response;
     use crate::secret::{Secret, hash_secret};
     use crate::store::SessionRecord;
-    use crate::AuthModule;
 
     /// Session ids longer than this are not ours: refused before hashing.
     const MAX_SESSION_ID_LEN: usize = 128;
@@ -216,7 +228,9 @@ mod flows {
             let caller = self.verify_bearer(token).await?;
             RoutePolicy::any_actor().admit(&caller.context)?;
             if let Some(previous) = credentials.session_id.as_deref() {
-                self.sessions().delete_session(&hash_secret(previous)).await?;
+                self.sessions()
+                    .delete_session(&hash_secret(previous))
+                    .await?;
             }
             let session_id = Secret::generate("ses_")?;
             let created_at_ms = now_ms();

@@ -62,7 +62,10 @@ mod checks {
                 return Ok(());
             };
             let (start, retry_after) = self.throttle_window();
-            let count = self.throttle_store().hit(&format!("addr:{addr}"), start).await?;
+            let count = self
+                .throttle_store()
+                .hit(&format!("addr:{addr}"), start)
+                .await?;
             if count > settings.requests_per_address {
                 tracing::warn!(%addr, "client address throttled");
                 return Err(AuthError::TooManyRequests { retry_after });
@@ -71,13 +74,19 @@ mod checks {
         }
 
         /// `429` when `identifier` has used up its failures in this window.
-        pub(crate) async fn throttle_identifier(&self, identifier: Option<&str>) -> Result<(), AuthError> {
+        pub(crate) async fn throttle_identifier(
+            &self,
+            identifier: Option<&str>,
+        ) -> Result<(), AuthError> {
             let settings = &self.settings().throttle;
             let Some(identifier) = identifier.filter(|_| settings.enabled) else {
                 return Ok(());
             };
             let (start, retry_after) = self.throttle_window();
-            let count = self.throttle_store().count(&identifier_key(identifier), start).await?;
+            let count = self
+                .throttle_store()
+                .count(&identifier_key(identifier), start)
+                .await?;
             if count >= settings.failures_per_identifier {
                 tracing::warn!("identifier throttled");
                 return Err(AuthError::TooManyRequests { retry_after });
@@ -86,10 +95,15 @@ mod checks {
         }
 
         /// Counts one failure (or, for reset requests, one attempt) of `identifier`.
-        pub(crate) async fn record_identifier_failure(&self, identifier: Option<&str>) -> Result<(), AuthError> {
+        pub(crate) async fn record_identifier_failure(
+            &self,
+            identifier: Option<&str>,
+        ) -> Result<(), AuthError> {
             if let Some(identifier) = identifier.filter(|_| self.settings().throttle.enabled) {
                 let (start, _) = self.throttle_window();
-                self.throttle_store().hit(&identifier_key(identifier), start).await?;
+                self.throttle_store()
+                    .hit(&identifier_key(identifier), start)
+                    .await?;
             }
             Ok(())
         }

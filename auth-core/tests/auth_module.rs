@@ -1,6 +1,8 @@
 //! The assembled module through its public API: the auth routes as neutral
 //! handlers, route policies on neutral requests, and revocation on every check.
 
+#![allow(clippy::unwrap_used)] // A panic is how a test reports a failure.
+
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -46,7 +48,12 @@ impl AuthProvider for FakeOAuth {
         }
         let identity = match store.find("subject-1").await? {
             Some((_, identity)) => identity,
-            None => store.create("subject-1", Default::default(), Default::default()).await?.1,
+            None => {
+                store
+                    .create("subject-1", Default::default(), Default::default())
+                    .await?
+                    .1
+            }
         };
         Ok(ProviderOutcome::Authenticated(identity))
     }
@@ -59,12 +66,18 @@ struct Fixture {
 
 fn fixture() -> Fixture {
     let key = Key::hmac("k1", Algorithm::HS256, b"module test secret, long enough!!").unwrap();
-    let tokens = TokenService::new(KeySet::new(key).unwrap(), TokenConfig::new("http://test", "test")).unwrap();
+    let tokens = TokenService::new(
+        KeySet::new(key).unwrap(),
+        TokenConfig::new("http://test", "test"),
+    )
+    .unwrap();
     let store = Arc::new(MemoryStore::new());
     let auth = AuthModule::builder(tokens)
         .identities(store.clone())
         .revocations(store.clone())
-        .provider(EmailPass::new(PasswordHasher::new(PasswordPolicy::default())))
+        .provider(EmailPass::new(PasswordHasher::new(
+            PasswordPolicy::default(),
+        )))
         .provider(FakeOAuth)
         .providers_for("user", ["emailpass"])
         .realm("test")
@@ -79,14 +92,21 @@ async fn call(auth: &AuthModule, request: AuthRequest) -> (u16, Value) {
 }
 
 async fn register(auth: &AuthModule) -> String {
-    let (status, body) = call(auth, AuthRequest::new(Method::POST, "/customer/emailpass/register").with_body(BODY)).await;
+    let (status, body) = call(
+        auth,
+        AuthRequest::new(Method::POST, "/customer/emailpass/register").with_body(BODY),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     body["token"].as_str().unwrap().to_owned()
 }
 
 fn bearer(token: &str) -> HeaderMap {
     let mut headers = HeaderMap::new();
-    headers.insert(header::AUTHORIZATION, HeaderValue::from_str(&format!("Bearer {token}")).unwrap());
+    headers.insert(
+        header::AUTHORIZATION,
+        HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
+    );
     headers
 }
 
@@ -105,12 +125,18 @@ async fn refresh_reflects_an_actor_linked_after_registration() {
     let Fixture { auth, .. } = fixture();
     let token = register(&auth).await;
     let caller = auth.verify_bearer(&token).await.unwrap();
-    auth.identities().link_actor(&caller.auth_identity_id, "customer", "cus_1").await.unwrap();
+    auth.identities()
+        .link_actor(&caller.auth_identity_id, "customer", "cus_1")
+        .await
+        .unwrap();
     let mut request = AuthRequest::new(Method::POST, "/token/refresh");
     request.headers = bearer(&token);
     let (status, body) = call(&auth, request).await;
     assert_eq!(status, 200);
-    let refreshed = auth.verify_bearer(body["token"].as_str().unwrap()).await.unwrap();
+    let refreshed = auth
+        .verify_bearer(body["token"].as_str().unwrap())
+        .await
+        .unwrap();
     assert_eq!(refreshed.actor_id, "cus_1");
     assert_eq!(refreshed.app_metadata["customer_id"], "cus_1");
 }
@@ -120,8 +146,17 @@ async fn deny_listed_jti_is_refused_on_the_next_request() {
     let Fixture { auth, store } = fixture();
     let token = register(&auth).await;
     let caller = auth.verify_bearer(&token).await.unwrap();
-    store.revoke_token(caller.token_id.as_deref().unwrap(), caller.expires_at.unwrap()).await.unwrap();
-    assert_eq!(auth.verify_bearer(&token).await, Err(AuthError::InvalidToken));
+    store
+        .revoke_token(
+            caller.token_id.as_deref().unwrap(),
+            caller.expires_at.unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        auth.verify_bearer(&token).await,
+        Err(AuthError::InvalidToken)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -130,8 +165,14 @@ async fn identity_wide_revocation_refuses_earlier_tokens() {
     let token = register(&auth).await;
     let caller = auth.verify_bearer(&token).await.unwrap();
     let far_future = caller.expires_at.unwrap() + 10;
-    store.revoke_identity_tokens(&caller.auth_identity_id, far_future).await.unwrap();
-    assert_eq!(auth.verify_bearer(&token).await, Err(AuthError::InvalidToken));
+    store
+        .revoke_identity_tokens(&caller.auth_identity_id, far_future)
+        .await
+        .unwrap();
+    assert_eq!(
+        auth.verify_bearer(&token).await,
+        Err(AuthError::InvalidToken)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -140,7 +181,10 @@ async fn actor_type_restricted_to_other_providers_is_not_allowed() {
     let (status, body) = call(&auth, AuthRequest::new(Method::POST, "/user/fake-oauth")).await;
     assert_eq!(status, 400);
     assert_eq!(body["type"], "not_allowed");
-    assert_eq!(body["message"], "The actor type user is not allowed to use the auth provider fake-oauth.");
+    assert_eq!(
+        body["message"],
+        "The actor type user is not allowed to use the auth provider fake-oauth."
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -148,23 +192,46 @@ async fn redirect_provider_answers_a_location_and_its_callback_a_token() {
     let Fixture { auth, .. } = fixture();
     let (status, body) = call(&auth, AuthRequest::new(Method::GET, "/customer/fake-oauth")).await;
     assert_eq!(status, 200);
-    assert_eq!(body, json!({"location": "https://idp.example/authorize?state=xyz"}));
+    assert_eq!(
+        body,
+        json!({"location": "https://idp.example/authorize?state=xyz"})
+    );
 
-    let (status, body) = call(&auth, AuthRequest::new(Method::GET, "/customer/fake-oauth/callback").with_query("state=xyz")).await;
+    let (status, body) = call(
+        &auth,
+        AuthRequest::new(Method::GET, "/customer/fake-oauth/callback").with_query("state=xyz"),
+    )
+    .await;
     assert_eq!(status, 401);
     assert_eq!(body["message"], "No code provided");
 
-    let (status, body) = call(&auth, AuthRequest::new(Method::GET, "/customer/fake-oauth/callback").with_query("code=good&state=xyz")).await;
+    let (status, body) = call(
+        &auth,
+        AuthRequest::new(Method::GET, "/customer/fake-oauth/callback")
+            .with_query("code=good&state=xyz"),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
-    assert!(auth.verify_bearer(body["token"].as_str().unwrap()).await.is_ok());
+    assert!(
+        auth.verify_bearer(body["token"].as_str().unwrap())
+            .await
+            .is_ok()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn providers_without_registration_say_so() {
     let Fixture { auth, .. } = fixture();
-    let (status, body) = call(&auth, AuthRequest::new(Method::POST, "/customer/fake-oauth/register")).await;
+    let (status, body) = call(
+        &auth,
+        AuthRequest::new(Method::POST, "/customer/fake-oauth/register"),
+    )
+    .await;
     assert_eq!(status, 401);
-    assert_eq!(body["message"], "Provider fake-oauth does not support registration");
+    assert_eq!(
+        body["message"],
+        "Provider fake-oauth does not support registration"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -173,7 +240,10 @@ async fn invalid_token_is_refused_even_where_anonymous_callers_pass() {
     let headers = bearer("not.a.token");
     let head = RequestHead::new(&Method::GET, &headers, None);
     let policy = RoutePolicy::any_actor().allow_unauthenticated();
-    assert_eq!(auth.authorize(&policy, &head).await, Err(AuthError::InvalidToken));
+    assert_eq!(
+        auth.authorize(&policy, &head).await,
+        Err(AuthError::InvalidToken)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -185,24 +255,41 @@ async fn bearer_on_a_route_that_takes_no_bearer_is_insufficient_scope() {
     let policy = RoutePolicy::any_actor()
         .allow_unregistered()
         .credentials([auth_core::CredentialKind::Session]);
-    assert_eq!(auth.authorize(&policy, &head).await, Err(AuthError::InsufficientScope));
+    assert_eq!(
+        auth.authorize(&policy, &head).await,
+        Err(AuthError::InsufficientScope)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn error_responses_carry_the_configured_realm() {
     let Fixture { auth, .. } = fixture();
     let response = auth.error_response(&AuthError::InvalidToken);
-    assert_eq!(response.headers()["www-authenticate"], r#"Bearer realm="test", error="invalid_token""#);
+    assert_eq!(
+        response.headers()["www-authenticate"],
+        r#"Bearer realm="test", error="invalid_token""#
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn login_of_a_registered_email_authenticates_and_wrong_password_fails() {
     let Fixture { auth, .. } = fixture();
     register(&auth).await;
-    let (status, _) = call(&auth, AuthRequest::new(Method::POST, "/customer/emailpass").with_body(BODY)).await;
+    let (status, _) = call(
+        &auth,
+        AuthRequest::new(Method::POST, "/customer/emailpass").with_body(BODY),
+    )
+    .await;
     assert_eq!(status, 200);
     let wrong = r#"{"email":"ada@example.com","password":"wrong horse"}"#;
-    let (status, body) = call(&auth, AuthRequest::new(Method::POST, "/customer/emailpass").with_body(wrong)).await;
+    let (status, body) = call(
+        &auth,
+        AuthRequest::new(Method::POST, "/customer/emailpass").with_body(wrong),
+    )
+    .await;
     assert_eq!(status, 401);
-    assert_eq!(body, json!({"type": "unauthorized", "message": "Invalid email or password"}));
+    assert_eq!(
+        body,
+        json!({"type": "unauthorized", "message": "Invalid email or password"})
+    );
 }

@@ -2,6 +2,8 @@
 //! revokes, password reset, rotating refresh tokens, API keys, throttling.
 //! Each test tries to break the rule it names.
 
+#![allow(clippy::unwrap_used)] // A panic is how a test reports a failure.
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -37,7 +39,14 @@ impl Outbox {
     /// Waits for the reset sent to `identifier` (resets are sent after the answer).
     async fn token_for(&self, identifier: &str) -> String {
         for _ in 0..200 {
-            if let Some(reset) = self.0.lock().unwrap().iter().rev().find(|r| r.identifier == identifier) {
+            if let Some(reset) = self
+                .0
+                .lock()
+                .unwrap()
+                .iter()
+                .rev()
+                .find(|r| r.identifier == identifier)
+            {
                 return reset.token.clone();
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
@@ -56,12 +65,23 @@ struct Fixture {
 }
 
 fn fixture_with(refresh: bool, throttle: bool) -> Fixture {
-    let key = Key::hmac("k1", Algorithm::HS256, b"lifecycle test secret, long enough").unwrap();
-    let tokens = TokenService::new(KeySet::new(key).unwrap(), TokenConfig::new("http://test", "test")).unwrap();
+    let key = Key::hmac(
+        "k1",
+        Algorithm::HS256,
+        b"lifecycle test secret, long enough",
+    )
+    .unwrap();
+    let tokens = TokenService::new(
+        KeySet::new(key).unwrap(),
+        TokenConfig::new("http://test", "test"),
+    )
+    .unwrap();
     let outbox = Outbox::default();
     let auth = AuthModule::builder(tokens)
         .store(Arc::new(MemoryStore::new()))
-        .provider(EmailPass::new(PasswordHasher::new(PasswordPolicy::default())))
+        .provider(EmailPass::new(PasswordHasher::new(
+            PasswordPolicy::default(),
+        )))
         .notifier(outbox.clone())
         .configure(|settings| {
             settings.refresh.enabled = refresh;
@@ -87,24 +107,39 @@ fn credentials_body(password: &str) -> String {
 
 async fn register_and_login(auth: &AuthModule) -> String {
     let registered = auth
-        .handle(AuthRequest::new(Method::POST, "/customer/emailpass/register").with_body(credentials_body(PASSWORD)))
+        .handle(
+            AuthRequest::new(Method::POST, "/customer/emailpass/register")
+                .with_body(credentials_body(PASSWORD)),
+        )
         .await;
     assert_eq!(registered.status(), 200);
-    let caller = auth.verify_bearer(json_body(&registered)["token"].as_str().unwrap()).await.unwrap();
-    auth.identities().link_actor(&caller.auth_identity_id, "customer", "cus_1").await.unwrap();
+    let caller = auth
+        .verify_bearer(json_body(&registered)["token"].as_str().unwrap())
+        .await
+        .unwrap();
+    auth.identities()
+        .link_actor(&caller.auth_identity_id, "customer", "cus_1")
+        .await
+        .unwrap();
     login(auth, PASSWORD).await
 }
 
 async fn login(auth: &AuthModule, password: &str) -> String {
     let response = auth
-        .handle(AuthRequest::new(Method::POST, "/customer/emailpass").with_body(credentials_body(password)))
+        .handle(
+            AuthRequest::new(Method::POST, "/customer/emailpass")
+                .with_body(credentials_body(password)),
+        )
         .await;
     assert_eq!(response.status(), 200, "{:?}", response.body());
     json_body(&response)["token"].as_str().unwrap().to_owned()
 }
 
 fn bearer(token: &str) -> (header::HeaderName, HeaderValue) {
-    (header::AUTHORIZATION, HeaderValue::from_str(&format!("Bearer {token}")).unwrap())
+    (
+        header::AUTHORIZATION,
+        HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
+    )
 }
 
 fn cookie_of(response: &Response<Bytes>) -> String {
@@ -121,12 +156,14 @@ fn headers(pairs: &[(header::HeaderName, &str)]) -> HeaderMap {
 }
 
 fn session_policy() -> RoutePolicy {
-    RoutePolicy::actor_types(["customer"]).credentials([CredentialKind::Bearer, CredentialKind::Session])
+    RoutePolicy::actor_types(["customer"])
+        .credentials([CredentialKind::Bearer, CredentialKind::Session])
 }
 
 async fn create_session(auth: &AuthModule, token: &str) -> Response<Bytes> {
     let (name, value) = bearer(token);
-    auth.handle(AuthRequest::new(Method::POST, "/session").with_header(name, value)).await
+    auth.handle(AuthRequest::new(Method::POST, "/session").with_header(name, value))
+        .await
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -145,16 +182,31 @@ async fn session_cookie_authenticates_and_logout_ends_it() {
 
     let request_headers = headers(&[(header::COOKIE, &cookie)]);
     let head = RequestHead::new(&Method::GET, &request_headers, None);
-    let caller = auth.authorize(&session_policy(), &head).await.unwrap().unwrap();
+    let caller = auth
+        .authorize(&session_policy(), &head)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(caller.credential, CredentialKind::Session);
 
     let logout = auth
-        .handle(AuthRequest::new(Method::DELETE, "/session").with_header(header::COOKIE, HeaderValue::from_str(&cookie).unwrap()))
+        .handle(
+            AuthRequest::new(Method::DELETE, "/session")
+                .with_header(header::COOKIE, HeaderValue::from_str(&cookie).unwrap()),
+        )
         .await;
     assert_eq!(logout.status(), 200);
     assert_eq!(json_body(&logout), json!({"success": true}));
-    assert!(logout.headers()[header::SET_COOKIE].to_str().unwrap().contains("Max-Age=0"));
-    assert_eq!(auth.authorize(&session_policy(), &head).await, Err(AuthError::InvalidSession));
+    assert!(
+        logout.headers()[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+    assert_eq!(
+        auth.authorize(&session_policy(), &head).await,
+        Err(AuthError::InvalidSession)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -165,7 +217,10 @@ async fn session_is_ignored_by_routes_that_do_not_accept_sessions() {
     let request_headers = headers(&[(header::COOKIE, &cookie)]);
     let head = RequestHead::new(&Method::GET, &request_headers, None);
     let bearer_only = RoutePolicy::actor_types(["customer"]);
-    assert_eq!(auth.authorize(&bearer_only, &head).await, Err(AuthError::MissingCredentials));
+    assert_eq!(
+        auth.authorize(&bearer_only, &head).await,
+        Err(AuthError::MissingCredentials)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -185,7 +240,10 @@ async fn every_session_creation_issues_a_new_id_and_ends_the_old_one() {
     assert_ne!(first, second);
     let old_headers = headers(&[(header::COOKIE, &first)]);
     let head = RequestHead::new(&Method::GET, &old_headers, None);
-    assert_eq!(auth.authorize(&session_policy(), &head).await, Err(AuthError::InvalidSession));
+    assert_eq!(
+        auth.authorize(&session_policy(), &head).await,
+        Err(AuthError::InvalidSession)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -193,11 +251,21 @@ async fn cross_site_cookie_post_is_refused_but_bearer_post_is_not() {
     let Fixture { auth, .. } = fixture();
     let token = register_and_login(&auth).await;
     let cookie = cookie_of(&create_session(&auth, &token).await);
-    let cross = headers(&[(header::COOKIE, &cookie), (header::ORIGIN, "https://evil.example"), (header::HOST, "shop.example")]);
+    let cross = headers(&[
+        (header::COOKIE, &cookie),
+        (header::ORIGIN, "https://evil.example"),
+        (header::HOST, "shop.example"),
+    ]);
     let head = RequestHead::new(&Method::POST, &cross, None);
-    assert_eq!(auth.authorize(&session_policy(), &head).await, Err(AuthError::CrossSiteRequest));
+    assert_eq!(
+        auth.authorize(&session_policy(), &head).await,
+        Err(AuthError::CrossSiteRequest)
+    );
     let (name, value) = bearer(&token);
-    let mut bearer_headers = headers(&[(header::ORIGIN, "https://evil.example"), (header::HOST, "shop.example")]);
+    let mut bearer_headers = headers(&[
+        (header::ORIGIN, "https://evil.example"),
+        (header::HOST, "shop.example"),
+    ]);
     bearer_headers.insert(name, value);
     let head = RequestHead::new(&Method::POST, &bearer_headers, None);
     assert!(auth.authorize(&session_policy(), &head).await.is_ok());
@@ -209,7 +277,10 @@ async fn session_and_bearer_of_different_identities_are_refused() {
     let token = register_and_login(&auth).await;
     let cookie = cookie_of(&create_session(&auth, &token).await);
     let other = auth
-        .handle(AuthRequest::new(Method::POST, "/customer/emailpass/register").with_body(json!({"email": "eve@example.com", "password": PASSWORD}).to_string()))
+        .handle(
+            AuthRequest::new(Method::POST, "/customer/emailpass/register")
+                .with_body(json!({"email": "eve@example.com", "password": PASSWORD}).to_string()),
+        )
         .await;
     let other_token = json_body(&other)["token"].as_str().unwrap().to_owned();
     let (name, value) = bearer(&other_token);
@@ -217,7 +288,10 @@ async fn session_and_bearer_of_different_identities_are_refused() {
     mixed.insert(name, value);
     let head = RequestHead::new(&Method::GET, &mixed, None);
     let policy = session_policy().allow_unregistered();
-    assert_eq!(auth.authorize(&policy, &head).await, Err(AuthError::InvalidRequest("Conflicting credentials")));
+    assert_eq!(
+        auth.authorize(&policy, &head).await,
+        Err(AuthError::InvalidRequest("Conflicting credentials"))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -226,12 +300,19 @@ async fn logout_with_a_bearer_token_revokes_it() {
     let token = register_and_login(&auth).await;
     assert!(auth.verify_bearer(&token).await.is_ok());
     let (name, value) = bearer(&token);
-    let logout = auth.handle(AuthRequest::new(Method::DELETE, "/session").with_header(name, value)).await;
+    let logout = auth
+        .handle(AuthRequest::new(Method::DELETE, "/session").with_header(name, value))
+        .await;
     assert_eq!(logout.status(), 200);
-    assert_eq!(auth.verify_bearer(&token).await, Err(AuthError::InvalidToken));
+    assert_eq!(
+        auth.verify_bearer(&token).await,
+        Err(AuthError::InvalidToken)
+    );
     // A second logout with the revoked token is a 401, not a success.
     let (name, value) = bearer(&token);
-    let again = auth.handle(AuthRequest::new(Method::DELETE, "/session").with_header(name, value)).await;
+    let again = auth
+        .handle(AuthRequest::new(Method::DELETE, "/session").with_header(name, value))
+        .await;
     assert_eq!(again.status(), 401);
 }
 
@@ -243,7 +324,12 @@ async fn request_reset(auth: &AuthModule, identifier: &str) -> Response<Bytes> {
     .await
 }
 
-async fn update_password(auth: &AuthModule, path: &str, reset_token: &str, password: &str) -> Response<Bytes> {
+async fn update_password(
+    auth: &AuthModule,
+    path: &str,
+    reset_token: &str,
+    password: &str,
+) -> Response<Bytes> {
     let (name, value) = bearer(reset_token);
     auth.handle(
         AuthRequest::new(Method::POST, path)
@@ -266,7 +352,12 @@ async fn reset_answers_201_for_known_and_unknown_identifiers_alike() {
     outbox.token_for(EMAIL).await;
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(outbox.count(), 1, "only the known identifier gets a token");
-    let bad = auth.handle(AuthRequest::new(Method::POST, "/customer/emailpass/reset-password").with_body(r#"{"identifier": 5}"#)).await;
+    let bad = auth
+        .handle(
+            AuthRequest::new(Method::POST, "/customer/emailpass/reset-password")
+                .with_body(r#"{"identifier": 5}"#),
+        )
+        .await;
     assert_eq!(bad.status(), 400);
 }
 
@@ -279,21 +370,39 @@ async fn reset_sets_the_password_and_revokes_every_earlier_credential() {
     let reset_token = outbox.token_for(EMAIL).await;
     assert!(reset_token.len() >= 40);
 
-    let updated = update_password(&auth, "/customer/emailpass/update", &reset_token, "a brand new password").await;
+    let updated = update_password(
+        &auth,
+        "/customer/emailpass/update",
+        &reset_token,
+        "a brand new password",
+    )
+    .await;
     assert_eq!(updated.status(), 200, "{:?}", updated.body());
     assert_eq!(json_body(&updated), json!({"success": true}));
 
-    assert_eq!(auth.verify_bearer(&old_token).await, Err(AuthError::InvalidToken));
+    assert_eq!(
+        auth.verify_bearer(&old_token).await,
+        Err(AuthError::InvalidToken)
+    );
     let request_headers = headers(&[(header::COOKIE, &cookie)]);
     let head = RequestHead::new(&Method::GET, &request_headers, None);
-    assert_eq!(auth.authorize(&session_policy(), &head).await, Err(AuthError::InvalidSession));
+    assert_eq!(
+        auth.authorize(&session_policy(), &head).await,
+        Err(AuthError::InvalidSession)
+    );
 
     let wrong = auth
-        .handle(AuthRequest::new(Method::POST, "/customer/emailpass").with_body(credentials_body(PASSWORD)))
+        .handle(
+            AuthRequest::new(Method::POST, "/customer/emailpass")
+                .with_body(credentials_body(PASSWORD)),
+        )
         .await;
     assert_eq!(wrong.status(), 401, "the old password no longer works");
     let fresh = login(&auth, "a brand new password").await;
-    assert!(auth.verify_bearer(&fresh).await.is_ok(), "a login right after the reset is valid");
+    assert!(
+        auth.verify_bearer(&fresh).await.is_ok(),
+        "a login right after the reset is valid"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -302,11 +411,26 @@ async fn reset_token_is_single_use() {
     register_and_login(&auth).await;
     request_reset(&auth, EMAIL).await;
     let reset_token = outbox.token_for(EMAIL).await;
-    let first = update_password(&auth, "/customer/emailpass/update", &reset_token, "first new password").await;
+    let first = update_password(
+        &auth,
+        "/customer/emailpass/update",
+        &reset_token,
+        "first new password",
+    )
+    .await;
     assert_eq!(first.status(), 200);
-    let replay = update_password(&auth, "/customer/emailpass/update", &reset_token, "second new password").await;
+    let replay = update_password(
+        &auth,
+        "/customer/emailpass/update",
+        &reset_token,
+        "second new password",
+    )
+    .await;
     assert_eq!(replay.status(), 401);
-    assert_eq!(json_body(&replay), json!({"type": "unauthorized", "message": "Invalid token"}));
+    assert_eq!(
+        json_body(&replay),
+        json!({"type": "unauthorized", "message": "Invalid token"})
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -325,9 +449,21 @@ async fn newer_reset_request_supersedes_the_older_token() {
         newer = outbox.token_for(EMAIL).await;
     }
     assert_ne!(older, newer);
-    let stale = update_password(&auth, "/customer/emailpass/update", &older, "some new password").await;
+    let stale = update_password(
+        &auth,
+        "/customer/emailpass/update",
+        &older,
+        "some new password",
+    )
+    .await;
     assert_eq!(stale.status(), 401);
-    let current = update_password(&auth, "/customer/emailpass/update", &newer, "some new password").await;
+    let current = update_password(
+        &auth,
+        "/customer/emailpass/update",
+        &newer,
+        "some new password",
+    )
+    .await;
     assert_eq!(current.status(), 200);
 }
 
@@ -337,10 +473,22 @@ async fn reset_token_is_bound_to_its_actor_type_and_provider() {
     register_and_login(&auth).await;
     request_reset(&auth, EMAIL).await;
     let reset_token = outbox.token_for(EMAIL).await;
-    let other_actor = update_password(&auth, "/user/emailpass/update", &reset_token, "some new password").await;
+    let other_actor = update_password(
+        &auth,
+        "/user/emailpass/update",
+        &reset_token,
+        "some new password",
+    )
+    .await;
     assert_eq!(other_actor.status(), 401);
     // Consumed by the failed attempt: single use means any use.
-    let retry = update_password(&auth, "/customer/emailpass/update", &reset_token, "some new password").await;
+    let retry = update_password(
+        &auth,
+        "/customer/emailpass/update",
+        &reset_token,
+        "some new password",
+    )
+    .await;
     assert_eq!(retry.status(), 401);
 }
 
@@ -348,11 +496,20 @@ async fn reset_token_is_bound_to_its_actor_type_and_provider() {
 async fn access_token_cannot_be_used_as_reset_token() {
     let Fixture { auth, .. } = fixture();
     let access = register_and_login(&auth).await;
-    let response = update_password(&auth, "/customer/emailpass/update", &access, "some new password").await;
+    let response = update_password(
+        &auth,
+        "/customer/emailpass/update",
+        &access,
+        "some new password",
+    )
+    .await;
     assert_eq!(response.status(), 401);
     assert_eq!(json_body(&response)["message"], "Invalid token");
     let missing = auth
-        .handle(AuthRequest::new(Method::POST, "/customer/emailpass/update").with_body(r#"{"password":"some new password"}"#))
+        .handle(
+            AuthRequest::new(Method::POST, "/customer/emailpass/update")
+                .with_body(r#"{"password":"some new password"}"#),
+        )
         .await;
     assert_eq!(missing.status(), 401);
 }
@@ -360,15 +517,22 @@ async fn access_token_cannot_be_used_as_reset_token() {
 async fn login_with_refresh(auth: &AuthModule) -> (String, String) {
     register_and_login(auth).await;
     let response = auth
-        .handle(AuthRequest::new(Method::POST, "/customer/emailpass").with_body(credentials_body(PASSWORD)))
+        .handle(
+            AuthRequest::new(Method::POST, "/customer/emailpass")
+                .with_body(credentials_body(PASSWORD)),
+        )
         .await;
     let body = json_body(&response);
-    (body["token"].as_str().unwrap().to_owned(), body["refresh_token"].as_str().unwrap().to_owned())
+    (
+        body["token"].as_str().unwrap().to_owned(),
+        body["refresh_token"].as_str().unwrap().to_owned(),
+    )
 }
 
 async fn refresh_with(auth: &AuthModule, refresh_token: &str) -> Response<Bytes> {
     auth.handle(
-        AuthRequest::new(Method::POST, "/token/refresh").with_body(json!({"refresh_token": refresh_token}).to_string()),
+        AuthRequest::new(Method::POST, "/token/refresh")
+            .with_body(json!({"refresh_token": refresh_token}).to_string()),
     )
     .await
 }
@@ -382,7 +546,10 @@ async fn refresh_token_rotates_and_yields_a_fresh_access_token() {
     assert_eq!(rotated.headers()[header::CACHE_CONTROL], "no-store");
     let body = json_body(&rotated);
     assert_ne!(body["refresh_token"], refresh_token.as_str());
-    let caller = auth.verify_bearer(body["token"].as_str().unwrap()).await.unwrap();
+    let caller = auth
+        .verify_bearer(body["token"].as_str().unwrap())
+        .await
+        .unwrap();
     assert_eq!(caller.actor_id, "cus_1");
 }
 
@@ -390,11 +557,18 @@ async fn refresh_token_rotates_and_yields_a_fresh_access_token() {
 async fn reusing_a_refresh_token_revokes_its_whole_family() {
     let Fixture { auth, .. } = fixture_with(true, false);
     let (_, first) = login_with_refresh(&auth).await;
-    let second = json_body(&refresh_with(&auth, &first).await)["refresh_token"].as_str().unwrap().to_owned();
+    let second = json_body(&refresh_with(&auth, &first).await)["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let replay = refresh_with(&auth, &first).await;
     assert_eq!(replay.status(), 401);
     let after_theft = refresh_with(&auth, &second).await;
-    assert_eq!(after_theft.status(), 401, "the legitimate successor dies with its family");
+    assert_eq!(
+        after_theft.status(),
+        401,
+        "the legitimate successor dies with its family"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -423,7 +597,17 @@ async fn password_reset_revokes_refresh_tokens() {
     let (_, refresh_token) = login_with_refresh(&auth).await;
     request_reset(&auth, EMAIL).await;
     let reset_token = outbox.token_for(EMAIL).await;
-    assert_eq!(update_password(&auth, "/customer/emailpass/update", &reset_token, "a new password!").await.status(), 200);
+    assert_eq!(
+        update_password(
+            &auth,
+            "/customer/emailpass/update",
+            &reset_token,
+            "a new password!"
+        )
+        .await
+        .status(),
+        200
+    );
     assert_eq!(refresh_with(&auth, &refresh_token).await.status(), 401);
 }
 
@@ -441,15 +625,25 @@ async fn api_key_is_accepted_only_where_listed_and_stops_when_revoked() {
     let basic = format!("Basic {}", secret.as_str());
     let request_headers = headers(&[(header::AUTHORIZATION, &basic)]);
     let head = RequestHead::new(&Method::GET, &request_headers, None);
-    let listed = RoutePolicy::actor_types(["user"]).credentials([CredentialKind::Bearer, CredentialKind::ApiKey]);
+    let listed = RoutePolicy::actor_types(["user"])
+        .credentials([CredentialKind::Bearer, CredentialKind::ApiKey]);
     let caller = auth.authorize(&listed, &head).await.unwrap().unwrap();
     assert_eq!(caller.credential, CredentialKind::ApiKey);
     assert_eq!(caller.actor_id, "user_1");
     let unlisted = RoutePolicy::actor_types(["user"]);
-    assert_eq!(auth.authorize(&unlisted, &head).await, Err(AuthError::MissingCredentials));
+    assert_eq!(
+        auth.authorize(&unlisted, &head).await,
+        Err(AuthError::MissingCredentials)
+    );
     auth.revoke_api_key(&record.id).await.unwrap();
-    assert_eq!(auth.authorize(&listed, &head).await, Err(AuthError::InvalidToken));
-    assert!(matches!(auth.revoke_api_key("apk_unknown").await, Err(AuthError::NotFound(_))));
+    assert_eq!(
+        auth.authorize(&listed, &head).await,
+        Err(AuthError::InvalidToken)
+    );
+    assert!(matches!(
+        auth.revoke_api_key("apk_unknown").await,
+        Err(AuthError::NotFound(_))
+    ));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -458,12 +652,22 @@ async fn repeated_failures_throttle_the_identifier_whether_or_not_it_exists() {
     for email in [EMAIL, "nobody@example.com"] {
         let body = json!({"email": email, "password": "wrong password"}).to_string();
         for _ in 0..3 {
-            let response = auth.handle(AuthRequest::new(Method::POST, "/customer/emailpass").with_body(body.clone())).await;
+            let response = auth
+                .handle(
+                    AuthRequest::new(Method::POST, "/customer/emailpass").with_body(body.clone()),
+                )
+                .await;
             assert_eq!(response.status(), 401);
         }
-        let throttled = auth.handle(AuthRequest::new(Method::POST, "/customer/emailpass").with_body(body)).await;
+        let throttled = auth
+            .handle(AuthRequest::new(Method::POST, "/customer/emailpass").with_body(body))
+            .await;
         assert_eq!(throttled.status(), 429, "{email}");
-        let retry_after: u64 = throttled.headers()[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
+        let retry_after: u64 = throttled.headers()[header::RETRY_AFTER]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
         assert!((1..=900).contains(&retry_after));
     }
 }
@@ -474,9 +678,14 @@ async fn one_client_address_is_throttled_across_identifiers() {
     let addr: std::net::IpAddr = "192.0.2.7".parse().unwrap();
     let mut statuses = Vec::new();
     for n in 0..7 {
-        let body = json!({"email": format!("user{n}@example.com"), "password": "wrong password"}).to_string();
+        let body = json!({"email": format!("user{n}@example.com"), "password": "wrong password"})
+            .to_string();
         let response = auth
-            .handle(AuthRequest::new(Method::POST, "/customer/emailpass").with_body(body).with_client_addr(addr))
+            .handle(
+                AuthRequest::new(Method::POST, "/customer/emailpass")
+                    .with_body(body)
+                    .with_client_addr(addr),
+            )
             .await;
         statuses.push(response.status().as_u16());
     }

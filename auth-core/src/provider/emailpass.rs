@@ -144,12 +144,20 @@ impl AuthProvider for EmailPass {
             self.hasher.verify_dummy(password).await;
             return Ok(ProviderOutcome::Failed(INVALID_CREDENTIALS.into()));
         };
-        let Some(stored) = login.provider_metadata.get(PASSWORD_KEY).and_then(Value::as_str)
+        let Some(stored) = login
+            .provider_metadata
+            .get(PASSWORD_KEY)
+            .and_then(Value::as_str)
         else {
             self.hasher.verify_dummy(password).await;
             return Ok(ProviderOutcome::Failed(INVALID_CREDENTIALS.into()));
         };
-        match self.hasher.verify(password, stored).await.map_err(password_error)? {
+        match self
+            .hasher
+            .verify(password, stored)
+            .await
+            .map_err(password_error)?
+        {
             PasswordCheck::Invalid => Ok(ProviderOutcome::Failed(INVALID_CREDENTIALS.into())),
             PasswordCheck::Valid { needs_rehash } => {
                 if needs_rehash {
@@ -210,7 +218,12 @@ impl AuthProvider for EmailPass {
 impl EmailPass {
     /// Upgrades a legacy or weaker hash after a successful login. A failure here
     /// must not fail the login: it is logged and retried at the next login.
-    async fn rehash(&self, store: &ProviderStore, login: &crate::identity::ProviderIdentity, password: &str) {
+    async fn rehash(
+        &self,
+        store: &ProviderStore,
+        login: &crate::identity::ProviderIdentity,
+        password: &str,
+    ) {
         let hash = match self.hasher.hash(password).await {
             Ok(hash) => hash,
             Err(error) => {
@@ -239,7 +252,15 @@ mod tests {
 
     #[test]
     fn implausible_emails_are_refused() {
-        for bad in ["", "ada", "@example.com", "ada@", "ada@example", "a da@example.com", "a@b@c.d"] {
+        for bad in [
+            "",
+            "ada",
+            "@example.com",
+            "ada@",
+            "ada@example",
+            "a da@example.com",
+            "a@b@c.d",
+        ] {
             assert!(!is_plausible_email(bad), "{bad:?}");
         }
         assert!(is_plausible_email("ada@example.com"));
@@ -247,8 +268,17 @@ mod tests {
 
     #[test]
     fn non_string_fields_are_invalid_data() {
-        assert!(matches!(credentials(&json!({"email": 1, "password": "x"})), Err(AuthError::InvalidData(_))));
-        assert!(matches!(credentials(&json!({"email": "a@b.c"})), Err(AuthError::InvalidData(_))));
-        assert!(matches!(credentials(&json!([])), Err(AuthError::InvalidData(_))));
+        assert!(matches!(
+            credentials(&json!({"email": 1, "password": "x"})),
+            Err(AuthError::InvalidData(_))
+        ));
+        assert!(matches!(
+            credentials(&json!({"email": "a@b.c"})),
+            Err(AuthError::InvalidData(_))
+        ));
+        assert!(matches!(
+            credentials(&json!([])),
+            Err(AuthError::InvalidData(_))
+        ));
     }
 }

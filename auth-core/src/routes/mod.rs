@@ -198,23 +198,38 @@ impl AuthRoute {
             ["session"] => Self::DestroySession,
             [actor, provider] => {
                 let (actor_type, provider) = pair(actor, provider)?;
-                Self::Login { actor_type, provider }
+                Self::Login {
+                    actor_type,
+                    provider,
+                }
             }
             [actor, provider, "register"] => {
                 let (actor_type, provider) = pair(actor, provider)?;
-                Self::Register { actor_type, provider }
+                Self::Register {
+                    actor_type,
+                    provider,
+                }
             }
             [actor, provider, "callback"] => {
                 let (actor_type, provider) = pair(actor, provider)?;
-                Self::Callback { actor_type, provider }
+                Self::Callback {
+                    actor_type,
+                    provider,
+                }
             }
             [actor, provider, "reset-password"] => {
                 let (actor_type, provider) = pair(actor, provider)?;
-                Self::ResetPassword { actor_type, provider }
+                Self::ResetPassword {
+                    actor_type,
+                    provider,
+                }
             }
             [actor, provider, "update"] => {
                 let (actor_type, provider) = pair(actor, provider)?;
-                Self::Update { actor_type, provider }
+                Self::Update {
+                    actor_type,
+                    provider,
+                }
             }
             _ => return Err(route_not_found()),
         })
@@ -235,7 +250,11 @@ fn printable(text: &str) -> String {
 
 /// Decodes `a=1&b=two%20words` into a map; a repeated name keeps its last value.
 pub fn parse_query(query: Option<&str>) -> BTreeMap<String, String> {
-    let decode = |s: &str| percent_decode_str(&s.replace('+', " ")).decode_utf8_lossy().into_owned();
+    let decode = |s: &str| {
+        percent_decode_str(&s.replace('+', " "))
+            .decode_utf8_lossy()
+            .into_owned()
+    };
     query
         .unwrap_or_default()
         .split('&')
@@ -272,36 +291,53 @@ impl AuthModule {
 
     async fn route(&self, request: &AuthRequest) -> Result<Response<Bytes>, AuthError> {
         match AuthRoute::resolve(&request.method, &request.path)? {
-            AuthRoute::Login { actor_type, provider } => {
+            AuthRoute::Login {
+                actor_type,
+                provider,
+            } => {
                 self.check_provider_allowed(&actor_type, &provider)?;
                 self.throttle_address(request.client_addr).await?;
                 let input = provider_input(request)?;
                 let claimed = self.claimed_identifier(&provider, &input);
                 self.throttle_identifier(claimed.as_deref()).await?;
                 let outcome = self.service().authenticate(&provider, &input).await?;
-                self.answer(outcome, &actor_type, claimed.as_deref(), true).await
+                self.answer(outcome, &actor_type, claimed.as_deref(), true)
+                    .await
             }
-            AuthRoute::Register { actor_type, provider } => {
+            AuthRoute::Register {
+                actor_type,
+                provider,
+            } => {
                 self.check_provider_allowed(&actor_type, &provider)?;
                 self.throttle_address(request.client_addr).await?;
                 let input = provider_input(request)?;
                 let claimed = self.claimed_identifier(&provider, &input);
                 self.throttle_identifier(claimed.as_deref()).await?;
                 let outcome = self.service().register(&provider, &input).await?;
-                self.answer(outcome, &actor_type, claimed.as_deref(), false).await
+                self.answer(outcome, &actor_type, claimed.as_deref(), false)
+                    .await
             }
-            AuthRoute::Callback { actor_type, provider } => {
+            AuthRoute::Callback {
+                actor_type,
+                provider,
+            } => {
                 self.check_provider_allowed(&actor_type, &provider)?;
                 let input = provider_input(request)?;
                 let outcome = self.service().validate_callback(&provider, &input).await?;
                 self.answer(outcome, &actor_type, None, true).await
             }
-            AuthRoute::ResetPassword { actor_type, provider } => {
+            AuthRoute::ResetPassword {
+                actor_type,
+                provider,
+            } => {
                 self.throttle_address(request.client_addr).await?;
                 self.request_password_reset(&actor_type, &provider, &request.body)
                     .await
             }
-            AuthRoute::Update { actor_type, provider } => {
+            AuthRoute::Update {
+                actor_type,
+                provider,
+            } => {
                 self.throttle_address(request.client_addr).await?;
                 self.update_with_reset_token(&actor_type, &provider, &request.head(), &request.body)
                     .await
@@ -357,9 +393,10 @@ impl AuthModule {
                 }
                 Ok(token_response(&json!({ "token": token })))
             }
-            ProviderOutcome::Redirect { location } => {
-                Ok(json_response(StatusCode::OK, &json!({ "location": location })))
-            }
+            ProviderOutcome::Redirect { location } => Ok(json_response(
+                StatusCode::OK,
+                &json!({ "location": location }),
+            )),
             ProviderOutcome::Failed(message) => {
                 self.record_identifier_failure(claimed).await?;
                 Err(AuthError::Unauthorized(message))
@@ -406,14 +443,24 @@ mod tests {
 
     #[test]
     fn static_routes_win_over_actor_and_provider() {
-        assert_eq!(AuthRoute::resolve(&Method::POST, "/token/refresh"), Ok(AuthRoute::Refresh));
+        assert_eq!(
+            AuthRoute::resolve(&Method::POST, "/token/refresh"),
+            Ok(AuthRoute::Refresh)
+        );
     }
 
     #[test]
     fn reserved_actor_types_are_invalid_data() {
-        for path in ["/session/emailpass", "/token/emailpass/register", "/Customer/emailpass"] {
+        for path in [
+            "/session/emailpass",
+            "/token/emailpass/register",
+            "/Customer/emailpass",
+        ] {
             assert!(
-                matches!(AuthRoute::resolve(&Method::POST, path), Err(AuthError::InvalidData(_))),
+                matches!(
+                    AuthRoute::resolve(&Method::POST, path),
+                    Err(AuthError::InvalidData(_))
+                ),
                 "{path}"
             );
         }
@@ -421,20 +468,32 @@ mod tests {
 
     #[test]
     fn unknown_paths_are_404_and_wrong_methods_405() {
-        assert!(matches!(AuthRoute::resolve(&Method::POST, "/a/b/c/d"), Err(AuthError::NotFound(_))));
-        assert!(matches!(AuthRoute::resolve(&Method::POST, "/"), Err(AuthError::NotFound(_))));
+        assert!(matches!(
+            AuthRoute::resolve(&Method::POST, "/a/b/c/d"),
+            Err(AuthError::NotFound(_))
+        ));
+        assert!(matches!(
+            AuthRoute::resolve(&Method::POST, "/"),
+            Err(AuthError::NotFound(_))
+        ));
         assert_eq!(
             AuthRoute::resolve(&Method::GET, "/customer/emailpass/register"),
             Err(AuthError::MethodNotAllowed)
         );
-        assert_eq!(AuthRoute::resolve(&Method::GET, "/token/refresh"), Err(AuthError::MethodNotAllowed));
+        assert_eq!(
+            AuthRoute::resolve(&Method::GET, "/token/refresh"),
+            Err(AuthError::MethodNotAllowed)
+        );
     }
 
     #[test]
     fn login_route_carries_actor_type_and_provider() {
         assert_eq!(
             AuthRoute::resolve(&Method::POST, "customer/emailpass"),
-            Ok(AuthRoute::Login { actor_type: "customer".into(), provider: "emailpass".into() })
+            Ok(AuthRoute::Login {
+                actor_type: "customer".into(),
+                provider: "emailpass".into()
+            })
         );
     }
 
@@ -449,8 +508,14 @@ mod tests {
     #[test]
     fn body_must_be_json_unless_empty() {
         assert_eq!(parse_json_body(b"  ").unwrap(), json!({}));
-        assert!(matches!(parse_json_body(b"{\"email\":"), Err(AuthError::InvalidData(_))));
-        assert!(matches!(parse_json_body(&vec![b' '; MAX_BODY_BYTES + 1]), Err(AuthError::InvalidData(_))));
+        assert!(matches!(
+            parse_json_body(b"{\"email\":"),
+            Err(AuthError::InvalidData(_))
+        ));
+        assert!(matches!(
+            parse_json_body(&vec![b' '; MAX_BODY_BYTES + 1]),
+            Err(AuthError::InvalidData(_))
+        ));
     }
 
     #[test]

@@ -334,7 +334,11 @@ impl RefreshTokenStore for MemoryStore {
 impl ApiKeyStore for MemoryStore {
     async fn create_api_key(&self, record: &ApiKeyRecord) -> Result<(), StoreError> {
         let mut state = self.state()?;
-        if state.api_keys.iter().any(|k| k.id == record.id || k.secret_hash == record.secret_hash) {
+        if state
+            .api_keys
+            .iter()
+            .any(|k| k.id == record.id || k.secret_hash == record.secret_hash)
+        {
             return Err(StoreError::Conflict("api key".into()));
         }
         state.api_keys.push(record.clone());

@@ -194,7 +194,10 @@ pub trait ResetTokenStore: Send + Sync + 'static {
     /// Atomically removes and returns the token with this hash: of two
     /// concurrent calls, at most one gets it. Expired tokens are returned too;
     /// the caller checks `expires_at`.
-    async fn consume_reset_token(&self, token_hash: &str) -> Result<Option<ResetTokenRecord>, StoreError>;
+    async fn consume_reset_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<ResetTokenRecord>, StoreError>;
     /// Deletes every reset token of an identity.
     async fn delete_identity_reset_tokens(&self, auth_identity_id: &str) -> Result<(), StoreError>;
 }
@@ -248,7 +251,10 @@ pub trait RefreshTokenStore: Send + Sync + 'static {
         now: u64,
     ) -> Result<RefreshRotation, StoreError>;
     /// Revokes every refresh token of an identity.
-    async fn revoke_identity_refresh_tokens(&self, auth_identity_id: &str) -> Result<(), StoreError>;
+    async fn revoke_identity_refresh_tokens(
+        &self,
+        auth_identity_id: &str,
+    ) -> Result<(), StoreError>;
 }
 
 /// A secret API key, found by the hash of its secret.
@@ -276,7 +282,10 @@ pub trait ApiKeyStore: Send + Sync + 'static {
     /// Stores a new key.
     async fn create_api_key(&self, record: &ApiKeyRecord) -> Result<(), StoreError>;
     /// The key with this secret hash.
-    async fn api_key_by_secret_hash(&self, secret_hash: &str) -> Result<Option<ApiKeyRecord>, StoreError>;
+    async fn api_key_by_secret_hash(
+        &self,
+        secret_hash: &str,
+    ) -> Result<Option<ApiKeyRecord>, StoreError>;
     /// Marks a key revoked at `now`; [`StoreError::NotFound`] if there is no such key.
     async fn revoke_api_key(&self, id: &str, now: u64) -> Result<ApiKeyRecord, StoreError>;
 }
