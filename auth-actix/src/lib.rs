@@ -1,0 +1,99 @@
+//! # auth-actix
+//!
+//! The actix-web 4 adapter of `auth-core`: a middleware that enforces a route
+//! policy, extractors that hand the verified caller to handlers, and a scope that
+//! serves the auth routes of the Medusa Auth Module's HTTP contract. Every
+//! decision (tokens, expiry, actor types, error bodies, challenges of RFC 6750)
+//! is auth-core's; this crate only translates actix requests and responses.
+//!
+//! ```
+//! # actix_web::rt::System::new().block_on(async {
+//! use actix_web::{App, HttpResponse, test, web};
+//! use auth_actix::{AuthUser, RequireAuth};
+//! use auth_core::password::{PasswordHasher, PasswordPolicy};
+//! use auth_core::provider::EmailPass;
+//! use auth_core::token::{Algorithm, Key, KeySet, TokenConfig, TokenService};
+//! use auth_core::{AuthModule, RoutePolicy};
+//!
+//! let key = Key::hmac("k1", Algorithm::HS256, b"an example secret of 32+ bytes!!").unwrap();
+//! let tokens = TokenService::new(KeySet::new(key).unwrap(), TokenConfig::new("https://auth.example", "store")).unwrap();
+//! let auth = AuthModule::builder(tokens)
+//!     .provider(EmailPass::new(PasswordHasher::new(PasswordPolicy::default())))
+//!     .build();
+//!
+//! async fn whoami(user: AuthUser) -> HttpResponse {
+//!     HttpResponse::Ok().body(user.auth_identity_id.clone())
+//! }
+//!
+//! let app = test::init_service(
+//!     App::new()
+//!         .configure(auth_actix::configure(auth.clone())) // /auth/... and JWKS
+//!         .service(
+//!             web::resource("/whoami")
+//!                 // any actor type, including identities not linked to an actor yet
+//!                 .wrap(RequireAuth::new(auth, RoutePolicy::any_actor().allow_unregistered()))
+//!                 .route(web::get().to(whoami)),
+//!         ),
+//! )
+//! .await;
+//!
+//! // No credentials: auth-core's 401 with a bare `Bearer` challenge.
+//! let response = test::call_service(&app, test::TestRequest::get().uri("/whoami").to_request()).await;
+//! assert_eq!(response.status(), 401);
+//!
+//! // Register, then call the protected route with the token.
+//! let register = test::TestRequest::post()
+//!     .uri("/auth/customer/emailpass/register")
+//!     .set_payload(r#"{"email":"ada@example.com","password":"correct horse"}"#)
+//!     .to_request();
+//! let body: serde_json::Value = test::call_and_read_body_json(&app, register).await;
+//! let token = body["token"].as_str().unwrap();
+//! let request = test::TestRequest::get()
+//!     .uri("/whoami")
+//!     .insert_header(("authorization", format!("Bearer {token}")))
+//!     .to_request();
+//! assert_eq!(test::call_service(&app, request).await.status(), 200);
+//! # });
+//! ```
+//!
+//! Serving it is ordinary actix-web; build the module once, outside the factory:
+//!
+//! ```no_run
+//! # fn module() -> auth_core::AuthModule { unimplemented!() }
+//! use actix_web::{App, HttpServer};
+//!
+//! #[actix_web::main]
+//! async fn main() -> std::io::Result<()> {
+//!     let auth = module();
+//!     HttpServer::new(move || App::new().configure(auth_actix::configure(auth.clone())))
+//!         .bind("127.0.0.1:9000")?
+//!         .run()
+//!         .await
+//! }
+//! ```
+//!
+//! ## Cargo features
+//!
+//! None: the crypto backend is chosen on `auth-core`.
+//!
+//! ## Modules, in the order a request meets them
+//!
+//! - [`middleware`]: [`RequireAuth`], evaluating a policy before the route runs
+//!   (and where it goes relative to CORS);
+//! - [`extract`]: [`AuthUser`] and [`MaybeAuthUser`], reading what it attached;
+//! - [`routes`]: [`auth_routes`], [`jwks_route`], [`configure`], [`CappedBody`];
+//! - [`error`]: [`AuthRejection`], auth-core's response as a `ResponseError`;
+//! - [`convert`]: the `http` 0.2 / `http` 1 translation.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod convert;
+pub mod error;
+pub mod extract;
+pub mod middleware;
+pub mod routes;
+
+pub use error::AuthRejection;
+pub use extract::{AuthUser, MaybeAuthUser};
+pub use middleware::RequireAuth;
+pub use routes::{CappedBody, auth_routes, configure, jwks_route};
