@@ -140,7 +140,7 @@ impl AuthRejection {
     }
 
     fn unreadable_body() -> Self {
-        let error = AuthError::InvalidData("Request body could not be read".into());
+        let error = AuthError::unreadable_body();
         Self {
             response: Box::new(error.to_response(NO_CHALLENGE_REALM)),
             reason: Reason::Refused(error),

@@ -110,7 +110,7 @@ pub use routes::{auth_routes, jwks_route};
 /// ```
 /// use auth_core::AuthError;
 ///
-/// let core = AuthError::NotFound("Route not found".into()).to_response("auth");
+/// let core = AuthError::route_not_found().to_response("auth");
 /// let response = auth_axum::into_response(core);
 /// assert_eq!(response.status(), 404);
 /// assert_eq!(response.headers()["content-type"], "application/json");

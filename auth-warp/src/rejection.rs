@@ -82,7 +82,7 @@ pub fn rejection_response(rejection: &Rejection) -> Option<Response<Bytes>> {
 /// warp's routing rejections in the core's terms: the one place they are mapped.
 fn routing_error(rejection: &Rejection) -> Option<AuthError> {
     if rejection.is_not_found() {
-        return Some(AuthError::NotFound("Route not found".into()));
+        return Some(AuthError::route_not_found());
     }
     let wrong_method = rejection.find::<reject::MethodNotAllowed>().is_some();
     (wrong_method && !outranks_wrong_method(rejection)).then_some(AuthError::MethodNotAllowed)

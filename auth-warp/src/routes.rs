@@ -112,7 +112,7 @@ where
             tracing::debug!(%error, "reading the request body failed");
             warp::reject::custom(crate::AuthRejection::new(
                 module,
-                AuthError::InvalidData("Request body could not be read".into()),
+                AuthError::unreadable_body(),
             ))
         })?;
         while chunk.has_remaining() && body.len() < BODY_READ_LIMIT {

@@ -1,5 +1,7 @@
 //! `Auth::routes`: the auth routes of the HTTP contract served through warp.
 
+#![allow(clippy::unwrap_used)] // A panic is how a test reports a failure.
+
 mod common;
 
 use auth_core::routes::MAX_BODY_BYTES;

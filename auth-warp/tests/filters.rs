@@ -1,5 +1,7 @@
 //! `Auth::user` and `Auth::optional` on a small app, through `recover`.
 
+#![allow(clippy::unwrap_used)] // A panic is how a test reports a failure.
+
 mod common;
 
 use auth_core::RoutePolicy;

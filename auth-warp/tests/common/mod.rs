@@ -1,5 +1,7 @@
 //! The fixtures every test of this crate shares.
 
+#![allow(clippy::unwrap_used, dead_code)] // Shared test fixtures: panics report failures; not every test uses every fixture.
+
 use auth_core::AuthModule;
 use auth_core::password::{PasswordHasher, PasswordPolicy};
 use auth_core::provider::EmailPass;
