@@ -20,7 +20,7 @@ use std::net::SocketAddr;
 use auth_axum::{AuthLayer, AuthUser, LimitedBody, auth_routes, jwks_route};
 use auth_core::{AuthError, RoutePolicy};
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{MethodRouter, get, post};
 
@@ -51,6 +51,14 @@ pub fn router(demo: Demo) -> Router {
         .route(
             "/admin/users/me",
             guarded(get(user_me), policies::user_me()),
+        )
+        .route(
+            "/admin/api-keys",
+            guarded(post(create_api_key), policies::manage_api_keys()),
+        )
+        .route(
+            "/admin/api-keys/{id}/revoke",
+            guarded(post(revoke_api_key), policies::manage_api_keys()),
         )
         .route("/.well-known/jwks.json", jwks_route(demo.auth.clone()))
         .nest_service("/auth", auth_routes(demo.auth.clone()))
@@ -92,8 +100,24 @@ async fn user_me(State(demo): State<Demo>, AuthUser(caller): AuthUser) -> Respon
     auth_axum::into_response(demo.user_me(&caller).await)
 }
 
+async fn create_api_key(
+    State(demo): State<Demo>,
+    AuthUser(caller): AuthUser,
+    LimitedBody(body): LimitedBody,
+) -> Response {
+    auth_axum::into_response(demo.create_api_key(&caller, &body).await)
+}
+
+async fn revoke_api_key(
+    State(demo): State<Demo>,
+    Path(id): Path<String>,
+    AuthUser(_admin): AuthUser,
+) -> Response {
+    auth_axum::into_response(demo.revoke_api_key(&id).await)
+}
+
 async fn not_found(State(demo): State<Demo>) -> Response {
-    auth_axum::into_response(demo.error(&AuthError::NotFound("Route not found".into())))
+    auth_axum::into_response(demo.error(&AuthError::route_not_found()))
 }
 
 async fn method_not_allowed(State(demo): State<Demo>) -> Response {

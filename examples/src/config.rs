@@ -184,8 +184,9 @@ impl DemoConfig {
         let issuer = get("AUTH_ISSUER")?.unwrap_or_else(|| format!("http://{addr}"));
         let audience = get("AUTH_AUDIENCE")?.unwrap_or_else(|| "auth".into());
         let token_ttl = match get("AUTH_TOKEN_TTL")? {
-            Some(value) => parse_duration(&value)
-                .ok_or_else(|| ConfigError::new("AUTH_TOKEN_TTL", "expected a duration like 15m, 900s or 1h"))?,
+            Some(value) => parse_duration(&value).ok_or_else(|| {
+                ConfigError::new("AUTH_TOKEN_TTL", "expected a duration like 15m, 900s or 1h")
+            })?,
             None => Duration::from_secs(15 * 60),
         };
         if token_ttl.is_zero() || token_ttl > Duration::from_secs(24 * 3600) {
@@ -262,7 +263,10 @@ mod tests {
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
         DemoConfig::from_lookup(move |name| {
-            pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
         })
     }
 
@@ -302,8 +306,18 @@ mod tests {
     fn private_key_needs_an_algorithm() {
         let error = with(&[("AUTH_JWT_PRIVATE_KEY_FILE", "/k.pem")]).unwrap_err();
         assert_eq!(error.variable, "AUTH_JWT_ALG");
-        let config = with(&[("AUTH_JWT_PRIVATE_KEY_FILE", "/k.pem"), ("AUTH_JWT_ALG", "ES256")]).unwrap();
-        assert!(matches!(config.signing, SigningConfig::PrivateKey { algorithm: Algorithm::ES256, .. }));
+        let config = with(&[
+            ("AUTH_JWT_PRIVATE_KEY_FILE", "/k.pem"),
+            ("AUTH_JWT_ALG", "ES256"),
+        ])
+        .unwrap();
+        assert!(matches!(
+            config.signing,
+            SigningConfig::PrivateKey {
+                algorithm: Algorithm::ES256,
+                ..
+            }
+        ));
     }
 
     #[test]

@@ -23,6 +23,7 @@ use std::sync::Arc;
 use auth_core::error::AuthError;
 use auth_core::password::{PasswordHasher, PasswordPolicy};
 use auth_core::provider::EmailPass;
+use auth_core::reset::{PasswordReset, ResetNotifier};
 use auth_core::response::json_response;
 use auth_core::routes::parse_json_body;
 use auth_core::store::{SqliteStore, StoreError};
@@ -31,8 +32,8 @@ use auth_core::{AuthModule, Authenticated};
 use bytes::Bytes;
 use http::{Response, StatusCode};
 use serde_json::{Map, Value, json};
-use sqlx::SqlitePool;
 use sqlx::Row as _;
+use sqlx::SqlitePool;
 
 use crate::config::{ConfigError, DemoConfig, SigningConfig};
 
@@ -64,6 +65,43 @@ pub mod policies {
     /// `GET /admin/users/me`: bearer, session or secret API key, actor `user`.
     pub fn user_me() -> RoutePolicy {
         RoutePolicy::actor_types(["user"]).credentials([Bearer, Session, ApiKey])
+    }
+
+    /// `POST /admin/api-keys` and `POST /admin/api-keys/{id}/revoke`: a
+    /// registered admin user by bearer or session (a key cannot mint keys).
+    pub fn manage_api_keys() -> RoutePolicy {
+        RoutePolicy::actor_types(["user"]).credentials([Bearer, Session])
+    }
+}
+
+/// The demo's reset notifier (`AUTH_NOTIFY=log`): prints one line
+/// `password-reset <actor_type> <identifier> <token>` to standard output, as a
+/// development mail catcher would, and keeps it for [`sent_resets`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LogNotifier;
+
+/// Every line [`LogNotifier`] printed in this process, oldest first.
+static SENT_RESETS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// The reset lines printed so far, for tests that play the user reading mail.
+pub fn sent_resets() -> Vec<String> {
+    SENT_RESETS
+        .lock()
+        .map(|lines| lines.clone())
+        .unwrap_or_default()
+}
+
+#[async_trait::async_trait]
+impl ResetNotifier for LogNotifier {
+    async fn send(&self, reset: PasswordReset) {
+        let line = format!(
+            "password-reset {} {} {}",
+            reset.actor_type, reset.identifier, reset.token
+        );
+        println!("{line}");
+        if let Ok(mut lines) = SENT_RESETS.lock() {
+            lines.push(line);
+        }
     }
 }
 
@@ -110,15 +148,23 @@ impl Actor {
 
     fn insert_sql(self) -> &'static str {
         match self {
-            Self::Customer => "INSERT INTO demo_customer (id, email, first_name, last_name) VALUES (?, ?, ?, ?)",
-            Self::User => "INSERT INTO demo_user (id, email, first_name, last_name) VALUES (?, ?, ?, ?)",
+            Self::Customer => {
+                "INSERT INTO demo_customer (id, email, first_name, last_name) VALUES (?, ?, ?, ?)"
+            }
+            Self::User => {
+                "INSERT INTO demo_user (id, email, first_name, last_name) VALUES (?, ?, ?, ?)"
+            }
         }
     }
 
     fn select_sql(self) -> &'static str {
         match self {
-            Self::Customer => "SELECT id, email, first_name, last_name, created_at FROM demo_customer WHERE id = ?",
-            Self::User => "SELECT id, email, first_name, last_name, created_at FROM demo_user WHERE id = ?",
+            Self::Customer => {
+                "SELECT id, email, first_name, last_name, created_at FROM demo_customer WHERE id = ?"
+            }
+            Self::User => {
+                "SELECT id, email, first_name, last_name, created_at FROM demo_user WHERE id = ?"
+            }
         }
     }
 
@@ -172,7 +218,8 @@ impl Demo {
         let key = signing_key(&config.signing)?;
         let mut token_config = TokenConfig::new(config.issuer.clone(), config.audience.clone());
         token_config.ttl = config.token_ttl;
-        let keys = KeySet::new(key).map_err(|e| ConfigError::new(key_variable(&config.signing), e.to_string()))?;
+        let keys = KeySet::new(key)
+            .map_err(|e| ConfigError::new(key_variable(&config.signing), e.to_string()))?;
         let tokens = TokenService::new(keys, token_config)
             .map_err(|e| ConfigError::new(key_variable(&config.signing), e.to_string()))?;
         let store = SqliteStore::connect(&config.database_url)
@@ -180,17 +227,25 @@ impl Demo {
             .map_err(|e| ConfigError::new("AUTH_DATABASE_URL", e.to_string()))?;
         let db = store.pool().clone();
         for statement in DEMO_SCHEMA {
-            sqlx::query(*statement)
-                .execute(&db)
-                .await
-                .map_err(|e| ConfigError::new("AUTH_DATABASE_URL", format!("cannot create demo tables: {e}")))?;
+            sqlx::query(*statement).execute(&db).await.map_err(|e| {
+                ConfigError::new(
+                    "AUTH_DATABASE_URL",
+                    format!("cannot create demo tables: {e}"),
+                )
+            })?;
         }
-        let store = Arc::new(store);
         let auth = AuthModule::builder(tokens)
-            .identities(store.clone())
-            .revocations(store)
+            .store(Arc::new(store))
             .realm("demo-store")
-            .provider(EmailPass::new(PasswordHasher::new(PasswordPolicy::default())))
+            .provider(EmailPass::new(PasswordHasher::new(
+                PasswordPolicy::default(),
+            )))
+            .notifier(LogNotifier)
+            .configure(|settings| {
+                settings.session.secure = config.cookie_secure;
+                settings.refresh.enabled = config.refresh_tokens;
+                settings.throttle.enabled = config.throttle;
+            })
             .build();
         Ok(Self { auth, db })
     }
@@ -218,6 +273,41 @@ impl Demo {
     /// `GET /admin/users/me`
     pub async fn user_me(&self, caller: &Authenticated) -> Response<Bytes> {
         self.respond(self.actor_me(Actor::User, caller).await)
+    }
+
+    /// `POST /admin/api-keys` `{"title"}`: a secret key acting as the caller.
+    /// The secret is in the answer once, as `token`, as Medusa returns it.
+    pub async fn create_api_key(&self, caller: &Authenticated, body: &[u8]) -> Response<Bytes> {
+        let result = async {
+            let body = parse_json_body(body)?;
+            let title = match body.get("title") {
+                Some(Value::String(title)) if !title.trim().is_empty() && title.len() <= 256 => {
+                    title.clone()
+                }
+                _ => {
+                    return Err(AuthError::InvalidData(
+                        "title must be a non-empty string".into(),
+                    ));
+                }
+            };
+            let (record, secret) = self.auth.create_api_key(&caller.actor_id, &title).await?;
+            let mut key = api_key_json(&record);
+            key["token"] = json!(secret.as_str());
+            Ok(json_response(StatusCode::OK, &json!({ "api_key": key })))
+        };
+        self.respond(result.await)
+    }
+
+    /// `POST /admin/api-keys/{id}/revoke`: any admin user may revoke a key.
+    pub async fn revoke_api_key(&self, id: &str) -> Response<Bytes> {
+        let result = async {
+            let record = self.auth.revoke_api_key(id).await?;
+            Ok(json_response(
+                StatusCode::OK,
+                &json!({ "api_key": api_key_json(&record) }),
+            ))
+        };
+        self.respond(result.await)
     }
 
     /// `GET /store/whoami`: the verified caller, or `{"actor_id": null}`.
@@ -273,7 +363,10 @@ impl Demo {
             Ok(_) => {}
             Err(error) => {
                 // Keep no orphan actor behind; report the link failure.
-                let _ = sqlx::query(actor.delete_sql()).bind(&id).execute(&self.db).await;
+                let _ = sqlx::query(actor.delete_sql())
+                    .bind(&id)
+                    .execute(&self.db)
+                    .await;
                 return Err(match error {
                     StoreError::AlreadyLinked(_) => AuthError::InvalidData(format!(
                         "Request already authenticated as a {actor_type}."
@@ -283,16 +376,26 @@ impl Demo {
             }
         }
         let record = self.load(actor, &id).await?.ok_or(AuthError::Internal)?;
-        Ok(json_response(StatusCode::OK, &json!({ actor_type: record })))
+        Ok(json_response(
+            StatusCode::OK,
+            &json!({ actor_type: record }),
+        ))
     }
 
-    async fn actor_me(&self, actor: Actor, caller: &Authenticated) -> Result<Response<Bytes>, AuthError> {
+    async fn actor_me(
+        &self,
+        actor: Actor,
+        caller: &Authenticated,
+    ) -> Result<Response<Bytes>, AuthError> {
         let actor_type = actor.actor_type();
         let record = self
             .load(actor, &caller.actor_id)
             .await?
             .ok_or_else(|| AuthError::NotFound(format!("{actor_type} not found")))?;
-        Ok(json_response(StatusCode::OK, &json!({ actor_type: record })))
+        Ok(json_response(
+            StatusCode::OK,
+            &json!({ actor_type: record }),
+        ))
     }
 
     async fn load(&self, actor: Actor, id: &str) -> Result<Option<Value>, AuthError> {
@@ -314,10 +417,25 @@ impl Demo {
     }
 }
 
+/// An API key as the admin API shows it: never the secret or its hash.
+fn api_key_json(record: &auth_core::store::ApiKeyRecord) -> Value {
+    json!({
+        "id": record.id,
+        "title": record.title,
+        "type": "secret",
+        "redacted": record.redacted,
+        "created_by": record.actor_id,
+        "created_at": record.created_at,
+        "revoked_at": record.revoked_at,
+    })
+}
+
 fn database_error(error: sqlx::Error) -> AuthError {
     tracing::error!(%error, "demo database error");
     match error {
-        sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => AuthError::Unavailable,
+        sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
+            AuthError::Unavailable
+        }
         _ => AuthError::Internal,
     }
 }
@@ -332,7 +450,9 @@ struct ActorFields {
 impl ActorFields {
     fn from_body(body: &Value) -> Result<Self, AuthError> {
         let Value::Object(map) = body else {
-            return Err(AuthError::InvalidData("Request body must be a JSON object".into()));
+            return Err(AuthError::InvalidData(
+                "Request body must be a JSON object".into(),
+            ));
         };
         Ok(Self {
             email: optional_string(map, "email")?,

@@ -29,7 +29,7 @@ pub fn routes(demo: Demo) -> BoxedFilter<(warp::reply::Response,)> {
     let with_demo = warp::any().map(move || demo.clone());
 
     let health = warp::path!("health")
-        .and(warp::get())
+        .and(get_or_head())
         .and(with_demo.clone())
         .map(|demo: Demo| demo.health());
     let create_customer = warp::path!("store" / "customers")
@@ -41,12 +41,12 @@ pub fn routes(demo: Demo) -> BoxedFilter<(warp::reply::Response,)> {
             demo.create_customer(&user, &body).await
         });
     let customer_me = warp::path!("store" / "customers" / "me")
-        .and(warp::get())
+        .and(get_or_head())
         .and(auth.user(policies::customer_me()))
         .and(with_demo.clone())
         .then(|user: AuthUser, demo: Demo| async move { demo.customer_me(&user).await });
     let whoami = warp::path!("store" / "whoami")
-        .and(warp::get())
+        .and(get_or_head())
         .and(auth.optional(policies::whoami()))
         .and(with_demo.clone())
         .map(|user: Option<AuthUser>, demo: Demo| demo.whoami(user.as_deref()));
@@ -59,10 +59,26 @@ pub fn routes(demo: Demo) -> BoxedFilter<(warp::reply::Response,)> {
             demo.create_user(&user, &body).await
         });
     let user_me = warp::path!("admin" / "users" / "me")
-        .and(warp::get())
+        .and(get_or_head())
         .and(auth.user(policies::user_me()))
-        .and(with_demo)
+        .and(with_demo.clone())
         .then(|user: AuthUser, demo: Demo| async move { demo.user_me(&user).await });
+    let create_api_key = warp::path!("admin" / "api-keys")
+        .and(warp::post())
+        .and(auth.user(policies::manage_api_keys()))
+        .and(auth.body())
+        .and(with_demo.clone())
+        .then(|user: AuthUser, body: Bytes, demo: Demo| async move {
+            demo.create_api_key(&user, &body).await
+        });
+    let revoke_api_key =
+        warp::path!("admin" / "api-keys" / String / "revoke")
+            .and(warp::post())
+            .and(auth.user(policies::manage_api_keys()))
+            .and(with_demo)
+            .then(|id: String, _admin: AuthUser, demo: Demo| async move {
+                demo.revoke_api_key(&id).await
+            });
 
     auth.routes()
         .or(health)
@@ -77,9 +93,18 @@ pub fn routes(demo: Demo) -> BoxedFilter<(warp::reply::Response,)> {
         .unify()
         .or(user_me)
         .unify()
+        .or(create_api_key)
+        .unify()
+        .or(revoke_api_key)
+        .unify()
         .recover(auth_warp::recover)
         .map(Reply::into_response)
         .boxed()
+}
+
+/// A `GET` route that answers `HEAD` too, as HTTP requires and axum does.
+fn get_or_head() -> impl Filter<Extract = (), Error = warp::Rejection> + Clone {
+    warp::get().or(warp::head()).unify()
 }
 
 /// Starts the warp demo store on its own thread (see [`crate::server`]).
