@@ -42,10 +42,20 @@ pub struct Adapter {
 }
 
 /// Every adapter the suite runs against.
-pub const ADAPTERS: &[Adapter] = &[Adapter {
-    name: "axum",
-    start: examples::axum_app::start,
-}];
+pub const ADAPTERS: &[Adapter] = &[
+    Adapter {
+        name: "axum",
+        start: examples::axum_app::start,
+    },
+    Adapter {
+        name: "actix",
+        start: examples::actix_app::start,
+    },
+    Adapter {
+        name: "warp",
+        start: examples::warp_app::start,
+    },
+];
 
 /// A running demo store with its own database file.
 pub struct App {
@@ -134,7 +144,10 @@ impl App {
 
     /// The base URL, `http://127.0.0.1:<port>`.
     pub fn url(&self) -> String {
-        self.server.as_ref().map(RunningServer::url).unwrap_or_default()
+        self.server
+            .as_ref()
+            .map(RunningServer::url)
+            .unwrap_or_default()
     }
 
     /// The database file.
@@ -150,6 +163,13 @@ impl App {
         let server = (self.adapter.start)(self.config.clone())
             .unwrap_or_else(|e| panic!("{} demo did not restart: {e}", self.adapter.name));
         self.server = Some(server);
+    }
+
+    /// Stops the server, changes its configuration, and starts it again on the
+    /// same database (e.g. to turn refresh tokens on).
+    pub fn restart_with(&mut self, change: impl FnOnce(&mut DemoConfig)) {
+        change(&mut self.config);
+        self.restart();
     }
 
     /// Sends a request with raw headers and body.
@@ -187,8 +207,13 @@ impl App {
     pub async fn post(&self, path: &str, body: &Value, headers: &[(&str, &str)]) -> Reply {
         let mut all = vec![("content-type", "application/json")];
         all.extend_from_slice(headers);
-        self.send(Method::POST, path, &all, Some(body.to_string().into_bytes()))
-            .await
+        self.send(
+            Method::POST,
+            path,
+            &all,
+            Some(body.to_string().into_bytes()),
+        )
+        .await
     }
 
     /// `GET path` with a bearer token.
@@ -229,13 +254,50 @@ impl App {
         let registration = self.register("customer", email).await;
         assert_eq!(registration.status, 200, "{}", registration.text());
         let created = self
-            .post_as("/store/customers", &registration.token(), &json!({"email": email}))
+            .post_as(
+                "/store/customers",
+                &registration.token(),
+                &json!({"email": email}),
+            )
             .await;
         assert_eq!(created.status, 200, "{}", created.text());
         let login = self.login("customer", email, PASSWORD).await;
         assert_eq!(login.status, 200, "{}", login.text());
         login.token()
     }
+}
+
+/// The reset token the demo's notifier printed for `email`, waiting for it
+/// (resets are sent after the `201`). Reads the lines a user would find in the
+/// development mail catcher: `password-reset <actor_type> <email> <token>`.
+pub async fn reset_token_for(actor_type: &str, email: &str, not: Option<&str>) -> String {
+    for _ in 0..300 {
+        let found = examples::demo::sent_resets()
+            .into_iter()
+            .rev()
+            .find_map(|line| {
+                let mut words = line.split(' ');
+                let (kind, actor, who, token) =
+                    (words.next()?, words.next()?, words.next()?, words.next()?);
+                (kind == "password-reset"
+                    && actor == actor_type
+                    && who == email
+                    && Some(token) != not)
+                    .then(|| token.to_owned())
+            });
+        if let Some(token) = found {
+            return token;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("no password-reset line for {actor_type} {email}");
+}
+
+/// An e-mail no other test uses (the reset outbox is shared by the process).
+pub fn unique_email(tag: &str) -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{tag}-{}-{n}@example.com", std::process::id())
 }
 
 /// Seconds since the Unix epoch.
@@ -251,8 +313,11 @@ pub fn now() -> u64 {
 /// ones), with any other it mints forgeries.
 pub fn minter(secret: &[u8]) -> TokenService {
     let key = Key::hmac("hs256-1", Algorithm::HS256, secret).expect("test secret is strong");
-    TokenService::new(KeySet::new(key).unwrap(), TokenConfig::new(TEST_ISSUER, TEST_AUDIENCE))
-        .expect("token service")
+    TokenService::new(
+        KeySet::new(key).expect("one signing key makes a key set"),
+        TokenConfig::new(TEST_ISSUER, TEST_AUDIENCE),
+    )
+    .expect("token service")
 }
 
 /// An auth context of a registered customer that exists nowhere.

@@ -4,7 +4,11 @@
 //! `suite!` expands each case into one test per adapter, named
 //! `<adapter>::<case>`, so a failure says which adapter broke which rule.
 
-use conformance::{App, PASSWORD, TEST_SECRET, minter, now, some_customer};
+#![allow(clippy::unwrap_used)] // A panic is how a test reports a failure.
+
+use conformance::{
+    App, PASSWORD, TEST_SECRET, minter, now, reset_token_for, some_customer, unique_email,
+};
 use http::Method;
 use serde_json::json;
 
@@ -27,7 +31,7 @@ macro_rules! suite {
 }
 
 suite! {
-    adapters: [axum => 0],
+    adapters: [axum => 0, actix => 1, warp => 2],
     cases: [
         health_answers_ok,
         register_returns_a_token_for_an_unregistered_identity,
@@ -66,6 +70,19 @@ suite! {
         refresh_without_token_is_401,
         jwks_is_served_and_empty_for_hmac,
         restart_keeps_identities_and_actors,
+        session_cookie_authenticates_and_logout_destroys_it,
+        session_creation_issues_a_new_id_and_ends_the_old_session,
+        cross_site_cookie_requests_are_refused,
+        session_cookie_is_ignored_where_sessions_are_not_accepted,
+        logout_revokes_the_bearer_token,
+        password_reset_answers_201_for_unknown_identifiers_too,
+        password_reset_revokes_old_tokens_and_sessions,
+        reset_token_is_single_use_and_superseded_by_a_newer_one,
+        access_token_is_not_a_reset_token,
+        refresh_token_rotates_and_reuse_revokes_the_family,
+        parallel_refreshes_with_one_token_succeed_once,
+        api_key_is_accepted_and_then_revoked,
+        failed_logins_are_throttled_with_retry_after,
         medusa_js_sdk_script_passes,
     ]
 }
@@ -116,10 +133,14 @@ mod cases {
         }
 
         pub fn encode(bytes: &[u8]) -> String {
-            const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+            const ALPHABET: &[u8] =
+                b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
             let mut out = String::new();
             for chunk in bytes.chunks(3) {
-                let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+                let n = chunk
+                    .iter()
+                    .enumerate()
+                    .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
                 for i in 0..=chunk.len() {
                     out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
                 }
@@ -140,7 +161,12 @@ mod cases {
         let claims = claims(&reply.token());
         assert_eq!(claims["actor_id"], "");
         assert_eq!(claims["actor_type"], "customer");
-        assert!(claims["auth_identity_id"].as_str().unwrap().starts_with("authid_"));
+        assert!(
+            claims["auth_identity_id"]
+                .as_str()
+                .unwrap()
+                .starts_with("authid_")
+        );
         assert_eq!(claims["app_metadata"], json!({}));
     }
 
@@ -164,8 +190,18 @@ mod cases {
         let token = app.register("customer", "ada@example.com").await.token();
         let first = app.post_as("/store/customers", &token, &json!({})).await;
         assert_eq!(first.status, 200);
-        let refreshed = app.send(Method::POST, "/auth/token/refresh", &[("authorization", &format!("Bearer {token}"))], None).await.token();
-        let second = app.post_as("/store/customers", &refreshed, &json!({})).await;
+        let refreshed = app
+            .send(
+                Method::POST,
+                "/auth/token/refresh",
+                &[("authorization", &format!("Bearer {token}"))],
+                None,
+            )
+            .await
+            .token();
+        let second = app
+            .post_as("/store/customers", &refreshed, &json!({}))
+            .await;
         assert_eq!(second.status, 400);
         assert_eq!(second.json()["type"], "invalid_data");
         // The old, unregistered token cannot link a second customer either.
@@ -176,10 +212,18 @@ mod cases {
     pub async fn refresh_picks_up_the_new_actor_id(app: App) {
         let token = app.register("customer", "ada@example.com").await.token();
         let created = app.post_as("/store/customers", &token, &json!({})).await;
-        let customer_id = created.json()["customer"]["id"].as_str().unwrap().to_owned();
+        let customer_id = created.json()["customer"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         let auth = format!("Bearer {token}");
         let reply = app
-            .send(Method::POST, "/auth/token/refresh", &[("authorization", &auth)], None)
+            .send(
+                Method::POST,
+                "/auth/token/refresh",
+                &[("authorization", &auth)],
+                None,
+            )
             .await;
         assert_eq!(reply.status, 200, "{}", reply.text());
         let refreshed = reply.token();
@@ -203,7 +247,9 @@ mod cases {
 
     pub async fn wrong_password_is_401_invalid_email_or_password(app: App) {
         app.register("customer", "ada@example.com").await;
-        let reply = app.login("customer", "ada@example.com", "not the password").await;
+        let reply = app
+            .login("customer", "ada@example.com", "not the password")
+            .await;
         assert_eq!(reply.status, 401);
         assert_eq!(
             reply.json(),
@@ -213,8 +259,12 @@ mod cases {
 
     pub async fn unknown_email_answers_exactly_like_wrong_password(app: App) {
         app.register("customer", "ada@example.com").await;
-        let wrong = app.login("customer", "ada@example.com", "not the password").await;
-        let unknown = app.login("customer", "nobody@example.com", "not the password").await;
+        let wrong = app
+            .login("customer", "ada@example.com", "not the password")
+            .await;
+        let unknown = app
+            .login("customer", "nobody@example.com", "not the password")
+            .await;
         assert_eq!(wrong.status, unknown.status);
         assert_eq!(wrong.body, unknown.body);
         let mut wrong_headers = wrong.headers.clone();
@@ -225,7 +275,10 @@ mod cases {
     }
 
     pub async fn duplicate_registration_is_refused(app: App) {
-        assert_eq!(app.register("customer", "ada@example.com").await.status, 200);
+        assert_eq!(
+            app.register("customer", "ada@example.com").await.status,
+            200
+        );
         let reply = app.register("customer", "ADA@example.com").await;
         assert_eq!(reply.status, 401);
         assert_eq!(
@@ -236,16 +289,28 @@ mod cases {
 
     pub async fn short_password_and_bad_email_are_invalid_data(app: App) {
         let short = app
-            .post("/auth/customer/emailpass/register", &json!({"email": "a@example.com", "password": "1234567"}), &[])
+            .post(
+                "/auth/customer/emailpass/register",
+                &json!({"email": "a@example.com", "password": "1234567"}),
+                &[],
+            )
             .await;
         assert_eq!(short.status, 400);
         assert_eq!(short.json()["type"], "invalid_data");
         let long = app
-            .post("/auth/customer/emailpass/register", &json!({"email": "a@example.com", "password": "x".repeat(1025)}), &[])
+            .post(
+                "/auth/customer/emailpass/register",
+                &json!({"email": "a@example.com", "password": "x".repeat(1025)}),
+                &[],
+            )
             .await;
         assert_eq!(long.status, 400);
         let bad_email = app
-            .post("/auth/customer/emailpass/register", &json!({"email": "not-an-email", "password": PASSWORD}), &[])
+            .post(
+                "/auth/customer/emailpass/register",
+                &json!({"email": "not-an-email", "password": PASSWORD}),
+                &[],
+            )
             .await;
         assert_eq!(bad_email.status, 400);
         assert_eq!(bad_email.json()["type"], "invalid_data");
@@ -254,7 +319,12 @@ mod cases {
     pub async fn malformed_json_is_invalid_data(app: App) {
         for body in [&b"{\"email\": "[..], b"not json", b"\xff\xfe"] {
             let reply = app
-                .send(Method::POST, "/auth/customer/emailpass", &[("content-type", "application/json")], Some(body.to_vec()))
+                .send(
+                    Method::POST,
+                    "/auth/customer/emailpass",
+                    &[("content-type", "application/json")],
+                    Some(body.to_vec()),
+                )
                 .await;
             assert_eq!(reply.status, 400, "{:?}", String::from_utf8_lossy(body));
             assert_eq!(reply.json()["type"], "invalid_data");
@@ -274,7 +344,9 @@ mod cases {
             assert_eq!(reply.json()["type"], "invalid_data");
         }
         let token = app.register("customer", "ada@example.com").await.token();
-        let reply = app.post_as("/store/customers", &token, &json!({"first_name": 7})).await;
+        let reply = app
+            .post_as("/store/customers", &token, &json!({"first_name": 7}))
+            .await;
         assert_eq!(reply.status, 400);
         assert_eq!(reply.json()["type"], "invalid_data");
     }
@@ -288,7 +360,10 @@ mod cases {
 
     pub async fn other_scheme_counts_as_no_credentials(app: App) {
         let reply = app
-            .get("/store/customers/me", &[("authorization", "Digest username=\"ada\"")])
+            .get(
+                "/store/customers/me",
+                &[("authorization", "Digest username=\"ada\"")],
+            )
             .await;
         assert_eq!(reply.status, 401);
         assert_eq!(reply.header("www-authenticate"), Some(BARE_CHALLENGE));
@@ -296,7 +371,9 @@ mod cases {
 
     pub async fn empty_bearer_is_400_invalid_request(app: App) {
         for value in ["Bearer", "Bearer    "] {
-            let reply = app.get("/store/customers/me", &[("authorization", value)]).await;
+            let reply = app
+                .get("/store/customers/me", &[("authorization", value)])
+                .await;
             assert_eq!(reply.status, 400, "{value:?}");
             assert_eq!(reply.header("www-authenticate"), Some(INVALID_REQUEST));
             assert_eq!(reply.json()["type"], "invalid_data");
@@ -307,7 +384,10 @@ mod cases {
         let token = app.customer_token("ada@example.com").await;
         let auth = format!("Bearer {token}");
         let reply = app
-            .get("/store/customers/me", &[("authorization", &auth), ("authorization", &auth)])
+            .get(
+                "/store/customers/me",
+                &[("authorization", &auth), ("authorization", &auth)],
+            )
             .await;
         assert_eq!(reply.status, 400);
         assert_eq!(reply.header("www-authenticate"), Some(INVALID_REQUEST));
@@ -315,14 +395,19 @@ mod cases {
 
     pub async fn token_in_query_is_400_invalid_request(app: App) {
         let token = app.customer_token("ada@example.com").await;
-        let reply = app.get_as(&format!("/store/customers/me?access_token={token}"), &token).await;
+        let reply = app
+            .get_as(&format!("/store/customers/me?access_token={token}"), &token)
+            .await;
         assert_eq!(reply.status, 400);
         assert_eq!(reply.header("www-authenticate"), Some(INVALID_REQUEST));
         assert!(!reply.text().contains(&token));
     }
 
     pub async fn forged_token_is_401_invalid_token_on_protected_route(app: App) {
-        let forged = minter(b"an attacker's secret, 32 bytes long!").issue(&some_customer()).unwrap().token;
+        let forged = minter(b"an attacker's secret, 32 bytes long!")
+            .issue(&some_customer())
+            .unwrap()
+            .token;
         let reply = app.get_as("/store/customers/me", &forged).await;
         assert_eq!(reply.status, 401);
         assert_eq!(reply.header("www-authenticate"), Some(INVALID_TOKEN));
@@ -330,9 +415,15 @@ mod cases {
     }
 
     pub async fn forged_token_is_401_even_on_optional_route(app: App) {
-        let forged = minter(b"an attacker's secret, 32 bytes long!").issue(&some_customer()).unwrap().token;
+        let forged = minter(b"an attacker's secret, 32 bytes long!")
+            .issue(&some_customer())
+            .unwrap()
+            .token;
         let reply = app.get_as("/store/whoami", &forged).await;
-        assert_eq!(reply.status, 401, "an invalid token must never be downgraded to anonymous");
+        assert_eq!(
+            reply.status, 401,
+            "an invalid token must never be downgraded to anonymous"
+        );
         assert_eq!(reply.header("www-authenticate"), Some(INVALID_TOKEN));
     }
 
@@ -342,14 +433,20 @@ mod cases {
         let claims = claims(&token);
         context.actor_id = claims["actor_id"].as_str().unwrap().into();
         context.auth_identity_id = claims["auth_identity_id"].as_str().unwrap().into();
-        let expired = minter(TEST_SECRET.as_bytes()).issue_at(&context, now() - 3 * 3600).unwrap().token;
+        let expired = minter(TEST_SECRET.as_bytes())
+            .issue_at(&context, now() - 3 * 3600)
+            .unwrap()
+            .token;
         for path in ["/store/customers/me", "/store/whoami"] {
             let reply = app.get_as(path, &expired).await;
             assert_eq!(reply.status, 401, "{path}");
             assert_eq!(reply.header("www-authenticate"), Some(INVALID_TOKEN));
         }
         // The same identity with a fresh token signed by the same key passes.
-        let fresh = minter(TEST_SECRET.as_bytes()).issue(&context).unwrap().token;
+        let fresh = minter(TEST_SECRET.as_bytes())
+            .issue(&context)
+            .unwrap()
+            .token;
         assert_eq!(app.get_as("/store/customers/me", &fresh).await.status, 200);
     }
 
@@ -357,8 +454,12 @@ mod cases {
         let token = app.customer_token("ada@example.com").await;
         let payload = token.split('.').nth(1).unwrap();
         for alg in ["none", "None", "NONE", "nOnE"] {
-            let header = base64_url::encode(format!(r#"{{"alg":"{alg}","typ":"at+jwt"}}"#).as_bytes());
-            for forged in [format!("{header}.{payload}."), format!("{header}.{payload}")] {
+            let header =
+                base64_url::encode(format!(r#"{{"alg":"{alg}","typ":"at+jwt"}}"#).as_bytes());
+            for forged in [
+                format!("{header}.{payload}."),
+                format!("{header}.{payload}"),
+            ] {
                 let reply = app.get_as("/store/customers/me", &forged).await;
                 assert_eq!(reply.status, 401, "{alg}");
                 assert_eq!(reply.header("www-authenticate"), Some(INVALID_TOKEN));
@@ -381,7 +482,16 @@ mod cases {
     pub async fn garbage_tokens_are_401_never_500(app: App) {
         let huge = "a".repeat(9000);
         let dots = ".".repeat(5000);
-        for garbage in ["abc", "a.b.c", "a.b.c.d.e", "...", huge.as_str(), dots.as_str(), "eyJhbGciOiJIUzI1NiJ9.e30.", "YQ==.YQ==.YQ=="] {
+        for garbage in [
+            "abc",
+            "a.b.c",
+            "a.b.c.d.e",
+            "...",
+            huge.as_str(),
+            dots.as_str(),
+            "eyJhbGciOiJIUzI1NiJ9.e30.",
+            "YQ==.YQ==.YQ==",
+        ] {
             let reply = app.get_as("/store/customers/me", garbage).await;
             assert_eq!(reply.status, 401, "{:.20}", garbage);
             assert_eq!(reply.header("www-authenticate"), Some(INVALID_TOKEN));
@@ -402,7 +512,12 @@ mod cases {
         let body = reply.json();
         assert!(body["actor_id"].as_str().unwrap().starts_with("cus_"));
         assert_eq!(body["actor_type"], "customer");
-        assert!(body["auth_identity_id"].as_str().unwrap().starts_with("authid_"));
+        assert!(
+            body["auth_identity_id"]
+                .as_str()
+                .unwrap()
+                .starts_with("authid_")
+        );
     }
 
     pub async fn wrong_actor_type_is_403_insufficient_scope(app: App) {
@@ -422,7 +537,11 @@ mod cases {
 
     pub async fn unknown_provider_is_401_with_medusa_message(app: App) {
         let reply = app
-            .post("/auth/customer/nosuch", &json!({"email": "a@example.com", "password": PASSWORD}), &[])
+            .post(
+                "/auth/customer/nosuch",
+                &json!({"email": "a@example.com", "password": PASSWORD}),
+                &[],
+            )
             .await;
         assert_eq!(reply.status, 401);
         assert_eq!(
@@ -432,8 +551,18 @@ mod cases {
     }
 
     pub async fn reserved_actor_type_is_invalid_data(app: App) {
-        for path in ["/auth/session/emailpass", "/auth/token/emailpass/register", "/auth/Customer/emailpass"] {
-            let reply = app.post(path, &json!({"email": "a@example.com", "password": PASSWORD}), &[]).await;
+        for path in [
+            "/auth/session/emailpass",
+            "/auth/token/emailpass/register",
+            "/auth/Customer/emailpass",
+        ] {
+            let reply = app
+                .post(
+                    path,
+                    &json!({"email": "a@example.com", "password": PASSWORD}),
+                    &[],
+                )
+                .await;
             assert_eq!(reply.status, 400, "{path}");
             assert_eq!(reply.json()["type"], "invalid_data");
         }
@@ -461,7 +590,14 @@ mod cases {
         let login = app.login("customer", "ada@example.com", PASSWORD).await;
         assert_eq!(login.header("cache-control"), Some("no-store"));
         let auth = format!("Bearer {}", login.token());
-        let refresh = app.send(Method::POST, "/auth/token/refresh", &[("authorization", &auth)], None).await;
+        let refresh = app
+            .send(
+                Method::POST,
+                "/auth/token/refresh",
+                &[("authorization", &auth)],
+                None,
+            )
+            .await;
         assert_eq!(refresh.header("cache-control"), Some("no-store"));
     }
 
@@ -472,11 +608,15 @@ mod cases {
             app.get_as("/store/customers/me", truncated).await,
             app.get_as("/admin/users/me", &token).await,
             app.get("/store/customers/me", &[]).await,
-            app.login("customer", "ada@example.com", "wrong password").await,
+            app.login("customer", "ada@example.com", "wrong password")
+                .await,
         ];
         for reply in replies {
             let body = reply.json();
-            assert!(body["type"].is_string() && body["message"].is_string(), "{body}");
+            assert!(
+                body["type"].is_string() && body["message"].is_string(),
+                "{body}"
+            );
             assert_eq!(reply.header("content-type"), Some("application/json"));
             let everything = format!("{:?}{}", reply.headers, reply.text());
             assert!(!everything.contains(truncated), "token text echoed");
@@ -485,25 +625,54 @@ mod cases {
 
     pub async fn admin_user_flow_works_with_user_actor(app: App) {
         let token = app.register("user", "admin@example.com").await.token();
-        let created = app.post_as("/admin/users", &token, &json!({"email": "admin@example.com"})).await;
+        let created = app
+            .post_as(
+                "/admin/users",
+                &token,
+                &json!({"email": "admin@example.com"}),
+            )
+            .await;
         assert_eq!(created.status, 200, "{}", created.text());
-        assert!(created.json()["user"]["id"].as_str().unwrap().starts_with("user_"));
-        let login = app.login("user", "admin@example.com", PASSWORD).await.token();
+        assert!(
+            created.json()["user"]["id"]
+                .as_str()
+                .unwrap()
+                .starts_with("user_")
+        );
+        let login = app
+            .login("user", "admin@example.com", PASSWORD)
+            .await
+            .token();
         let me = app.get_as("/admin/users/me", &login).await;
         assert_eq!(me.status, 200);
         assert_eq!(me.json()["user"]["email"], "admin@example.com");
         // The same identity logging in as a customer is unregistered there.
-        let as_customer = app.login("customer", "admin@example.com", PASSWORD).await.token();
+        let as_customer = app
+            .login("customer", "admin@example.com", PASSWORD)
+            .await
+            .token();
         assert_eq!(claims(&as_customer)["actor_id"], "");
     }
 
     pub async fn refresh_without_token_is_401(app: App) {
-        let reply = app.send(Method::POST, "/auth/token/refresh", &[], None).await;
+        let reply = app
+            .send(Method::POST, "/auth/token/refresh", &[], None)
+            .await;
         assert_eq!(reply.status, 401);
         assert_eq!(reply.header("www-authenticate"), Some(BARE_CHALLENGE));
-        let forged = minter(b"an attacker's secret, 32 bytes long!").issue(&some_customer()).unwrap().token;
+        let forged = minter(b"an attacker's secret, 32 bytes long!")
+            .issue(&some_customer())
+            .unwrap()
+            .token;
         let auth = format!("Bearer {forged}");
-        let reply = app.send(Method::POST, "/auth/token/refresh", &[("authorization", &auth)], None).await;
+        let reply = app
+            .send(
+                Method::POST,
+                "/auth/token/refresh",
+                &[("authorization", &auth)],
+                None,
+            )
+            .await;
         assert_eq!(reply.status, 401);
         assert_eq!(reply.header("www-authenticate"), Some(INVALID_TOKEN));
     }
@@ -524,6 +693,436 @@ mod cases {
         // Same secret across the restart: the old token still verifies.
         assert_eq!(app.get_as("/store/customers/me", &token).await.status, 200);
         assert!(app.database().exists());
+    }
+
+    /// The `name=value` part of a response's `Set-Cookie`.
+    fn session_cookie(reply: &conformance::Reply) -> String {
+        let set_cookie = reply.header("set-cookie").expect("Set-Cookie");
+        set_cookie.split(';').next().unwrap().to_owned()
+    }
+
+    async fn create_session(app: &App, token: &str) -> conformance::Reply {
+        let auth = format!("Bearer {token}");
+        app.send(
+            Method::POST,
+            "/auth/session",
+            &[("authorization", &auth)],
+            None,
+        )
+        .await
+    }
+
+    async fn admin_token(app: &App, email: &str) -> String {
+        let token = app.register("user", email).await.token();
+        let created = app
+            .post_as("/admin/users", &token, &json!({"email": email}))
+            .await;
+        assert_eq!(created.status, 200, "{}", created.text());
+        app.login("user", email, PASSWORD).await.token()
+    }
+
+    pub async fn session_cookie_authenticates_and_logout_destroys_it(app: App) {
+        let token = app.customer_token(&unique_email("session")).await;
+        let created = create_session(&app, &token).await;
+        assert_eq!(created.status, 200, "{}", created.text());
+        assert!(
+            created.json()["user"]["actor_id"]
+                .as_str()
+                .unwrap()
+                .starts_with("cus_")
+        );
+        let set_cookie = created.header("set-cookie").unwrap().to_owned();
+        for attribute in ["HttpOnly", "SameSite=Lax", "Path=/"] {
+            assert!(set_cookie.contains(attribute), "{set_cookie}");
+        }
+        assert!(!set_cookie.to_ascii_lowercase().contains("domain="));
+        let cookie = session_cookie(&created);
+        let me = app.get("/store/customers/me", &[("cookie", &cookie)]).await;
+        assert_eq!(me.status, 200, "{}", me.text());
+        let logout = app
+            .send(
+                Method::DELETE,
+                "/auth/session",
+                &[("cookie", &cookie)],
+                None,
+            )
+            .await;
+        assert_eq!(logout.status, 200);
+        assert_eq!(logout.json(), json!({"success": true}));
+        assert!(logout.header("set-cookie").unwrap().contains("Max-Age=0"));
+        let after = app.get("/store/customers/me", &[("cookie", &cookie)]).await;
+        assert_eq!(after.status, 401);
+        assert_eq!(after.header("www-authenticate"), Some(INVALID_TOKEN));
+        // A dead session on an optional route is refused too, and the cookie cleared.
+        let whoami = app.get("/store/whoami", &[("cookie", &cookie)]).await;
+        assert_eq!(whoami.status, 401);
+        assert!(whoami.header("set-cookie").unwrap().contains("Max-Age=0"));
+    }
+
+    pub async fn session_creation_issues_a_new_id_and_ends_the_old_session(app: App) {
+        let token = app.customer_token(&unique_email("fixation")).await;
+        let first = session_cookie(&create_session(&app, &token).await);
+        let auth = format!("Bearer {token}");
+        let second = app
+            .send(
+                Method::POST,
+                "/auth/session",
+                &[("authorization", &auth), ("cookie", &first)],
+                None,
+            )
+            .await;
+        let second = session_cookie(&second);
+        assert_ne!(first, second);
+        assert_eq!(
+            app.get("/store/customers/me", &[("cookie", &first)])
+                .await
+                .status,
+            401
+        );
+        assert_eq!(
+            app.get("/store/customers/me", &[("cookie", &second)])
+                .await
+                .status,
+            200
+        );
+    }
+
+    pub async fn cross_site_cookie_requests_are_refused(app: App) {
+        let token = admin_token(&app, &unique_email("csrf")).await;
+        let cookie = session_cookie(&create_session(&app, &token).await);
+        let forged = app
+            .post(
+                "/admin/api-keys",
+                &json!({"title": "stolen"}),
+                &[("cookie", &cookie), ("origin", "https://evil.example")],
+            )
+            .await;
+        assert_eq!(forged.status, 403, "{}", forged.text());
+        let cross = app
+            .send(
+                Method::DELETE,
+                "/auth/session",
+                &[("cookie", &cookie), ("sec-fetch-site", "cross-site")],
+                None,
+            )
+            .await;
+        assert_eq!(cross.status, 403);
+        // The same request from the page's own origin passes.
+        let host = app.url().trim_start_matches("http://").to_owned();
+        let origin = app.url();
+        let own = app
+            .post(
+                "/admin/api-keys",
+                &json!({"title": "mine"}),
+                &[("cookie", &cookie), ("origin", &origin), ("host", &host)],
+            )
+            .await;
+        assert_eq!(own.status, 200, "{}", own.text());
+    }
+
+    pub async fn session_cookie_is_ignored_where_sessions_are_not_accepted(app: App) {
+        let token = app.customer_token(&unique_email("bearer-only")).await;
+        let cookie = session_cookie(&create_session(&app, &token).await);
+        // POST /store/customers takes bearer tokens only.
+        let reply = app
+            .post("/store/customers", &json!({}), &[("cookie", &cookie)])
+            .await;
+        assert_eq!(reply.status, 401);
+        assert_eq!(reply.header("www-authenticate"), Some(BARE_CHALLENGE));
+    }
+
+    pub async fn logout_revokes_the_bearer_token(app: App) {
+        let token = app.customer_token(&unique_email("logout")).await;
+        assert_eq!(app.get_as("/store/customers/me", &token).await.status, 200);
+        let auth = format!("Bearer {token}");
+        let logout = app
+            .send(
+                Method::DELETE,
+                "/auth/session",
+                &[("authorization", &auth)],
+                None,
+            )
+            .await;
+        assert_eq!(logout.status, 200);
+        let reused = app.get_as("/store/customers/me", &token).await;
+        assert_eq!(reused.status, 401);
+        assert_eq!(reused.header("www-authenticate"), Some(INVALID_TOKEN));
+        let refreshed = app
+            .send(
+                Method::POST,
+                "/auth/token/refresh",
+                &[("authorization", &auth)],
+                None,
+            )
+            .await;
+        assert_eq!(
+            refreshed.status, 401,
+            "a revoked token cannot be refreshed either"
+        );
+    }
+
+    async fn request_reset(app: &App, email: &str) -> conformance::Reply {
+        app.post(
+            "/auth/customer/emailpass/reset-password",
+            &json!({"identifier": email}),
+            &[],
+        )
+        .await
+    }
+
+    async fn update_password(app: &App, reset_token: &str, password: &str) -> conformance::Reply {
+        let auth = format!("Bearer {reset_token}");
+        app.post(
+            "/auth/customer/emailpass/update",
+            &json!({"password": password}),
+            &[("authorization", &auth)],
+        )
+        .await
+    }
+
+    pub async fn password_reset_answers_201_for_unknown_identifiers_too(app: App) {
+        let email = unique_email("reset-known");
+        app.register("customer", &email).await;
+        let known = request_reset(&app, &email).await;
+        let unknown = request_reset(&app, &unique_email("reset-unknown")).await;
+        let unknown_provider = app
+            .post(
+                "/auth/customer/nosuch/reset-password",
+                &json!({"identifier": email}),
+                &[],
+            )
+            .await;
+        for reply in [&known, &unknown, &unknown_provider] {
+            assert_eq!(reply.status, 201);
+            assert_eq!(reply.body, known.body);
+        }
+        let missing = app
+            .post("/auth/customer/emailpass/reset-password", &json!({}), &[])
+            .await;
+        assert_eq!(missing.status, 400);
+        assert_eq!(missing.json()["type"], "invalid_data");
+    }
+
+    pub async fn password_reset_revokes_old_tokens_and_sessions(app: App) {
+        let email = unique_email("reset");
+        let old_token = app.customer_token(&email).await;
+        let cookie = session_cookie(&create_session(&app, &old_token).await);
+        assert_eq!(request_reset(&app, &email).await.status, 201);
+        let reset_token = reset_token_for("customer", &email, None).await;
+        let updated = update_password(&app, &reset_token, "a brand new password").await;
+        assert_eq!(updated.status, 200, "{}", updated.text());
+        assert_eq!(updated.json(), json!({"success": true}));
+        assert_eq!(
+            app.get_as("/store/customers/me", &old_token).await.status,
+            401
+        );
+        assert_eq!(
+            app.get("/store/customers/me", &[("cookie", &cookie)])
+                .await
+                .status,
+            401
+        );
+        assert_eq!(app.login("customer", &email, PASSWORD).await.status, 401);
+        let fresh = app.login("customer", &email, "a brand new password").await;
+        assert_eq!(fresh.status, 200);
+        assert_eq!(
+            app.get_as("/store/customers/me", &fresh.token())
+                .await
+                .status,
+            200
+        );
+    }
+
+    pub async fn reset_token_is_single_use_and_superseded_by_a_newer_one(app: App) {
+        let email = unique_email("reset-once");
+        app.register("customer", &email).await;
+        request_reset(&app, &email).await;
+        let older = reset_token_for("customer", &email, None).await;
+        request_reset(&app, &email).await;
+        let newer = reset_token_for("customer", &email, Some(&older)).await;
+        let stale = update_password(&app, &older, "another new password").await;
+        assert_eq!(stale.status, 401);
+        assert_eq!(
+            stale.json(),
+            json!({"type": "unauthorized", "message": "Invalid token"})
+        );
+        assert_eq!(
+            update_password(&app, &newer, "another new password")
+                .await
+                .status,
+            200
+        );
+        let replay = update_password(&app, &newer, "yet another password").await;
+        assert_eq!(replay.status, 401);
+        assert_eq!(replay.header("www-authenticate"), Some(INVALID_TOKEN));
+    }
+
+    pub async fn access_token_is_not_a_reset_token(app: App) {
+        let token = app.customer_token(&unique_email("not-reset")).await;
+        let reply = update_password(&app, &token, "hijacked password").await;
+        assert_eq!(reply.status, 401);
+        let none = app
+            .post(
+                "/auth/customer/emailpass/update",
+                &json!({"password": "whatever password"}),
+                &[],
+            )
+            .await;
+        assert_eq!(none.status, 401);
+    }
+
+    async fn refresh_with(app: &App, refresh_token: &str) -> conformance::Reply {
+        app.post(
+            "/auth/token/refresh",
+            &json!({"refresh_token": refresh_token}),
+            &[],
+        )
+        .await
+    }
+
+    pub async fn refresh_token_rotates_and_reuse_revokes_the_family(mut app: App) {
+        app.restart_with(|config| config.refresh_tokens = true);
+        let email = unique_email("refresh");
+        app.customer_token(&email).await;
+        let login = app.login("customer", &email, PASSWORD).await;
+        let first = login.json()["refresh_token"]
+            .as_str()
+            .expect("refresh_token")
+            .to_owned();
+        let rotated = refresh_with(&app, &first).await;
+        assert_eq!(rotated.status, 200, "{}", rotated.text());
+        assert_eq!(rotated.header("cache-control"), Some("no-store"));
+        let second = rotated.json()["refresh_token"].as_str().unwrap().to_owned();
+        assert_ne!(first, second);
+        assert_eq!(
+            app.get_as("/store/customers/me", &rotated.token())
+                .await
+                .status,
+            200
+        );
+        let replay = refresh_with(&app, &first).await;
+        assert_eq!(replay.status, 401);
+        assert_eq!(
+            refresh_with(&app, &second).await.status,
+            401,
+            "the family is revoked"
+        );
+    }
+
+    pub async fn parallel_refreshes_with_one_token_succeed_once(mut app: App) {
+        app.restart_with(|config| config.refresh_tokens = true);
+        let email = unique_email("race");
+        app.customer_token(&email).await;
+        let refresh_token = app.login("customer", &email, PASSWORD).await.json()["refresh_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let attempts = (0..6).map(|_| refresh_with(&app, &refresh_token));
+        let statuses: Vec<u16> = futures_join_all(attempts)
+            .await
+            .into_iter()
+            .map(|r| r.status)
+            .collect();
+        assert_eq!(
+            statuses.iter().filter(|s| **s == 200).count(),
+            1,
+            "{statuses:?}"
+        );
+        assert!(
+            statuses.iter().all(|s| *s == 200 || *s == 401),
+            "{statuses:?}"
+        );
+    }
+
+    /// Runs futures concurrently and collects their outputs in order.
+    async fn futures_join_all<F: std::future::Future>(
+        futures: impl Iterator<Item = F>,
+    ) -> Vec<F::Output> {
+        let mut pinned: Vec<_> = futures.map(Box::pin).collect();
+        let mut outputs: Vec<Option<F::Output>> = pinned.iter().map(|_| None).collect();
+        std::future::poll_fn(|cx| {
+            let mut pending = false;
+            for (future, output) in pinned.iter_mut().zip(outputs.iter_mut()) {
+                if output.is_none() {
+                    match future.as_mut().poll(cx) {
+                        std::task::Poll::Ready(value) => *output = Some(value),
+                        std::task::Poll::Pending => pending = true,
+                    }
+                }
+            }
+            if pending {
+                std::task::Poll::Pending
+            } else {
+                std::task::Poll::Ready(())
+            }
+        })
+        .await;
+        outputs
+            .into_iter()
+            .map(|o| o.expect("every future finished"))
+            .collect()
+    }
+
+    pub async fn api_key_is_accepted_and_then_revoked(app: App) {
+        let admin = admin_token(&app, &unique_email("keys")).await;
+        let created = app
+            .post_as("/admin/api-keys", &admin, &json!({"title": "deploys"}))
+            .await;
+        assert_eq!(created.status, 200, "{}", created.text());
+        let key = created.json()["api_key"].clone();
+        let secret = key["token"].as_str().unwrap().to_owned();
+        assert!(secret.starts_with("sk_"));
+        // As Medusa's client sends it: Basic base64("<key>:").
+        let basic = format!("Basic {}", base64_std(&format!("{secret}:")));
+        let me = app
+            .get("/admin/users/me", &[("authorization", &basic)])
+            .await;
+        assert_eq!(me.status, 200, "{}", me.text());
+        // Routes that do not list api-key do not take it.
+        let customers = app
+            .get("/store/customers/me", &[("authorization", &basic)])
+            .await;
+        assert_eq!(customers.status, 401);
+        let id = key["id"].as_str().unwrap();
+        let revoked = app
+            .post_as(&format!("/admin/api-keys/{id}/revoke"), &admin, &json!({}))
+            .await;
+        assert_eq!(revoked.status, 200);
+        assert!(revoked.json()["api_key"]["revoked_at"].is_number());
+        let after = app
+            .get("/admin/users/me", &[("authorization", &basic)])
+            .await;
+        assert_eq!(after.status, 401);
+        assert_eq!(after.header("www-authenticate"), Some(INVALID_TOKEN));
+    }
+
+    /// Standard base64 with padding, for Basic credentials.
+    fn base64_std(text: &str) -> String {
+        let url = base64_url::encode(text.as_bytes())
+            .replace('-', "+")
+            .replace('_', "/");
+        let padding = (4 - url.len() % 4) % 4;
+        format!("{url}{}", "=".repeat(padding))
+    }
+
+    pub async fn failed_logins_are_throttled_with_retry_after(app: App) {
+        for email in [
+            unique_email("throttle-known"),
+            unique_email("throttle-unknown"),
+        ] {
+            if email.contains("known") && !email.contains("unknown") {
+                app.register("customer", &email).await;
+            }
+            for attempt in 0..10 {
+                let reply = app.login("customer", &email, "wrong password!").await;
+                assert_eq!(reply.status, 401, "attempt {attempt}");
+            }
+            let throttled = app.login("customer", &email, "wrong password!").await;
+            assert_eq!(throttled.status, 429);
+            assert_eq!(throttled.json()["type"], "too_many_requests");
+            let retry_after: u64 = throttled.header("retry-after").unwrap().parse().unwrap();
+            assert!((1..=900).contains(&retry_after), "{retry_after}");
+        }
     }
 
     /// Runs `tests/sdk/medusa-sdk.mjs` (the published `@medusajs/js-sdk`)
