@@ -2,7 +2,12 @@
 // on any mismatch with what a Medusa backend would answer.
 //
 // Usage: node medusa-sdk.mjs http://127.0.0.1:9000
+//
+// Where the flow needs a password reset token, the script prints
+// `need-reset-token <email>` and reads the token from standard input: the
+// test harness plays the user reading the demo's notifier output.
 import assert from "node:assert/strict";
+import readline from "node:readline";
 import Medusa, { FetchError } from "@medusajs/js-sdk";
 
 const baseUrl = process.argv[2];
@@ -81,6 +86,85 @@ await assert.rejects(sdk.store.customer.retrieve(), (error) => {
   return true;
 });
 check("auth.logout");
+
+// --- Session mode, with a cookie-keeping fetch (Node's fetch keeps none) ---
+const jar = new Map();
+const plainFetch = globalThis.fetch;
+globalThis.fetch = async (input, init = {}) => {
+  const headers = new Headers(init.headers);
+  if (jar.size > 0) {
+    headers.set("cookie", [...jar].map(([name, value]) => `${name}=${value}`).join("; "));
+  }
+  const response = await plainFetch(input, { ...init, headers });
+  for (const cookie of response.headers.getSetCookie()) {
+    const [pair] = cookie.split(";");
+    const [name, value] = pair.split("=");
+    if (/max-age=0/i.test(cookie) || !value) jar.delete(name.trim());
+    else jar.set(name.trim(), value);
+  }
+  return response;
+};
+
+const sessionSdk = new Medusa({ baseUrl, auth: { type: "session" } });
+
+// 9. login in session mode: the SDK trades the token for a session cookie
+await sessionSdk.auth.login("customer", "emailpass", { email, password });
+assert.equal(jar.size, 1, "a session cookie was set");
+const sessionCookie = [...jar].map(([name, value]) => `${name}=${value}`).join("; ");
+const bySession = await sessionSdk.store.customer.retrieve();
+assert.equal(bySession.customer.id, customer.id);
+check("session login + store.customer.retrieve");
+
+// 10. logout in session mode destroys the session on the server
+await sessionSdk.auth.logout();
+assert.equal(jar.size, 0, "the cookie was cleared");
+const replayed = await plainFetch(`${baseUrl}/store/customers/me`, { headers: { cookie: sessionCookie } });
+assert.equal(replayed.status, 401, "the old session cookie no longer works");
+await assert.rejects(sessionSdk.store.customer.retrieve(), (error) => error.status === 401);
+check("session auth.logout");
+globalThis.fetch = plainFetch;
+
+// --- Password reset ---
+const oldToken = await sdk.auth.login("customer", "emailpass", { email, password });
+
+// 11. resetPassword answers 201; the token reaches the user by the notifier
+await sdk.auth.resetPassword("customer", "emailpass", { identifier: email });
+// ...and an unknown identifier gets the same answer
+await sdk.auth.resetPassword("customer", "emailpass", { identifier: `nobody-${email}` });
+const input = readline.createInterface({ input: process.stdin });
+const lines = input[Symbol.asyncIterator]();
+console.log(`need-reset-token ${email}`);
+const resetToken = (await lines.next()).value?.trim();
+input.close();
+assert.ok(resetToken, "the harness handed over the reset token");
+check("auth.resetPassword");
+
+// 12. updateProvider with the reset token sets the new password
+const newPassword = "a brand new password";
+await sdk.auth.updateProvider("customer", "emailpass", { password: newPassword }, resetToken);
+check("auth.updateProvider");
+
+// 13. the reset token is single use
+await assert.rejects(
+  sdk.auth.updateProvider("customer", "emailpass", { password: "yet another password" }, resetToken),
+  (error) => {
+    assert.equal(error.status, 401);
+    assert.equal(error.message, "Invalid token");
+    return true;
+  },
+);
+check("auth.updateProvider replayed");
+
+// 14. every earlier token is revoked; the old password is refused; the new one works
+const withOld = await plainFetch(`${baseUrl}/store/customers/me`, {
+  headers: { authorization: `Bearer ${oldToken}` },
+});
+assert.equal(withOld.status, 401, "a token from before the reset is revoked");
+await assert.rejects(sdk.auth.login("customer", "emailpass", { email, password }), (error) => error.status === 401);
+const afterReset = await sdk.auth.login("customer", "emailpass", { email, password: newPassword });
+assert.equal(claimsOf(afterReset).actor_id, customer.id);
+assert.equal((await sdk.store.customer.retrieve()).customer.id, customer.id);
+check("auth.login with the new password");
 
 console.log(`sdk: ${checks.join(", ")}`);
 console.log("sdk: all checks passed");

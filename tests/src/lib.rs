@@ -267,30 +267,42 @@ impl App {
     }
 }
 
-/// The reset token the demo's notifier printed for `email`, waiting for it
-/// (resets are sent after the `201`). Reads the lines a user would find in the
+/// The newest reset token the demo's notifier printed for `email` as
+/// `actor_type`, other than `not`. Reads the lines a user would find in the
 /// development mail catcher: `password-reset <actor_type> <email> <token>`.
+pub fn find_reset_token(actor_type: &str, email: &str, not: Option<&str>) -> Option<String> {
+    examples::demo::sent_resets()
+        .into_iter()
+        .rev()
+        .find_map(|line| {
+            let mut words = line.split(' ');
+            let (kind, actor, who, token) =
+                (words.next()?, words.next()?, words.next()?, words.next()?);
+            (kind == "password-reset" && actor == actor_type && who == email && Some(token) != not)
+                .then(|| token.to_owned())
+        })
+}
+
+/// [`find_reset_token`], waiting up to 3 s for it (resets are sent after the `201`).
 pub async fn reset_token_for(actor_type: &str, email: &str, not: Option<&str>) -> String {
     for _ in 0..300 {
-        let found = examples::demo::sent_resets()
-            .into_iter()
-            .rev()
-            .find_map(|line| {
-                let mut words = line.split(' ');
-                let (kind, actor, who, token) =
-                    (words.next()?, words.next()?, words.next()?, words.next()?);
-                (kind == "password-reset"
-                    && actor == actor_type
-                    && who == email
-                    && Some(token) != not)
-                    .then(|| token.to_owned())
-            });
-        if let Some(token) = found {
+        if let Some(token) = find_reset_token(actor_type, email, not) {
             return token;
         }
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
     panic!("no password-reset line for {actor_type} {email}");
+}
+
+/// [`reset_token_for`] for blocking code (the SDK script's driver thread).
+pub fn reset_token_for_blocking(actor_type: &str, email: &str) -> Option<String> {
+    (0..300).find_map(|_| {
+        let found = find_reset_token(actor_type, email, None);
+        if found.is_none() {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        found
+    })
 }
 
 /// An e-mail no other test uses (the reset outbox is shared by the process).

@@ -1125,6 +1125,42 @@ mod cases {
         }
     }
 
+    /// Runs the SDK script and answers its `need-reset-token <email>` lines
+    /// with the token the demo's notifier printed. Returns (success, stdout, stderr).
+    fn drive_sdk_script(script: &std::path::Path, url: &str) -> (bool, String, String) {
+        use std::io::{BufRead as _, Read as _, Write as _};
+        use std::process::{Command, Stdio};
+        let mut child = Command::new("node")
+            .arg(script)
+            .arg(url)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("node runs");
+        let mut stdin = child.stdin.take().expect("stdin");
+        let stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+        let mut transcript = String::new();
+        for line in stdout.lines() {
+            let line = line.expect("utf-8 output");
+            if let Some(email) = line.strip_prefix("need-reset-token ") {
+                let token =
+                    conformance::reset_token_for_blocking("customer", email).unwrap_or_default();
+                let _ = writeln!(stdin, "{token}");
+            }
+            transcript.push_str(&line);
+            transcript.push('\n');
+        }
+        let mut stderr = String::new();
+        let _ = child
+            .stderr
+            .take()
+            .expect("stderr")
+            .read_to_string(&mut stderr);
+        let status = child.wait().expect("node exits");
+        (status.success(), transcript, stderr)
+    }
+
     /// Runs `tests/sdk/medusa-sdk.mjs` (the published `@medusajs/js-sdk`)
     /// against this adapter. Needs `npm ci --prefix tests/sdk`; skipped with a
     /// message when that was not run, except in CI where it must run.
@@ -1139,19 +1175,13 @@ mod cases {
             return;
         }
         let url = app.url();
-        let output = tokio::task::spawn_blocking(move || {
-            std::process::Command::new("node")
-                .arg(sdk_dir.join("medusa-sdk.mjs"))
-                .arg(url)
-                .output()
-        })
-        .await
-        .expect("join")
-        .expect("node runs");
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        let stderr = String::from_utf8_lossy(&output.stderr);
+        let script = sdk_dir.join("medusa-sdk.mjs");
+        let (success, stdout, stderr) =
+            tokio::task::spawn_blocking(move || drive_sdk_script(&script, &url))
+                .await
+                .expect("join");
         assert!(
-            output.status.success(),
+            success,
             "SDK script failed against {}:\n{stdout}\n{stderr}",
             app.adapter()
         );
