@@ -8,15 +8,15 @@
 
 #![allow(clippy::unwrap_used)] // In tests a panic is a failure report.
 
-use std::path::Path;
+mod stores;
+
 use std::sync::Arc;
 
 use auth_core::clock::now_secs;
 use auth_core::identity::{AuthContext, Metadata};
 use auth_core::store::{
-    ApiKeyRecord, ApiKeyStore, MemoryStore, RefreshRotation, RefreshTokenRecord, RefreshTokenStore,
-    ResetTokenRecord, ResetTokenStore, SessionRecord, SessionStore, SqliteStore, StoreError,
-    ThrottleStore,
+    ApiKeyRecord, ApiKeyStore, RefreshRotation, RefreshTokenRecord, RefreshTokenStore,
+    ResetTokenRecord, ResetTokenStore, SessionRecord, SessionStore, StoreError, ThrottleStore,
 };
 use serde_json::json;
 
@@ -29,47 +29,6 @@ impl<S: SessionStore + ResetTokenStore + RefreshTokenStore + ApiKeyStore + Throt
 
 /// How many tasks race in the concurrency tests.
 const RACERS: usize = 8;
-
-fn file_url(dir: &Path) -> String {
-    format!("sqlite://{}?mode=rwc", dir.join("auth.db").display())
-}
-
-async fn open_file_store(dir: &Path) -> SqliteStore {
-    SqliteStore::connect(&file_url(dir)).await.unwrap()
-}
-
-/// Declares each behaviour test once per store implementation.
-macro_rules! behaviour_tests {
-    ($($behaviour:ident),* $(,)?) => {
-        mod memory_store {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $behaviour() {
-                    super::$behaviour(super::Arc::new(super::MemoryStore::new())).await;
-                }
-            )*
-        }
-        mod sqlite_file_store {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $behaviour() {
-                    let dir = tempfile::tempdir().unwrap();
-                    let store = super::open_file_store(dir.path()).await;
-                    super::$behaviour(super::Arc::new(store)).await;
-                }
-            )*
-        }
-        mod sqlite_in_memory_store {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $behaviour() {
-                    let store = super::SqliteStore::connect("sqlite::memory:").await.unwrap();
-                    super::$behaviour(super::Arc::new(store)).await;
-                }
-            )*
-        }
-    };
-}
 
 behaviour_tests!(
     created_session_is_found_by_its_id_hash,
@@ -681,7 +640,7 @@ async fn concurrent_throttle_hits_are_all_counted(store: Arc<impl Store>) {
 #[tokio::test]
 async fn lifecycle_records_survive_closing_and_reopening_a_file_database() {
     let dir = tempfile::tempdir().unwrap();
-    let store = open_file_store(dir.path()).await;
+    let store = stores::open_file_store(dir.path()).await;
     let now = now_secs();
     let kept_session = session("sess-hash-1", "authid_a");
     store.create_session(&kept_session).await.unwrap();
@@ -706,7 +665,7 @@ async fn lifecycle_records_survive_closing_and_reopening_a_file_database() {
     store.pool().close().await;
     drop(store);
 
-    let reopened = open_file_store(dir.path()).await;
+    let reopened = stores::open_file_store(dir.path()).await;
     assert_eq!(
         reopened.session("sess-hash-1").await.unwrap(),
         Some(kept_session)
@@ -737,7 +696,7 @@ async fn lifecycle_records_survive_closing_and_reopening_a_file_database() {
 #[tokio::test]
 async fn long_expired_sessions_and_reset_tokens_are_pruned_on_write() {
     let dir = tempfile::tempdir().unwrap();
-    let store = open_file_store(dir.path()).await;
+    let store = stores::open_file_store(dir.path()).await;
     let long_ago = now_secs() - 86_400;
     store
         .create_session(&SessionRecord {

@@ -4,11 +4,12 @@
 
 #![allow(clippy::unwrap_used)] // In tests a panic is a failure report.
 
-use std::path::Path;
+mod stores;
+
 use std::sync::Arc;
 
 use auth_core::identity::{AuthIdentity, Metadata, ProviderIdentity};
-use auth_core::store::{IdentityStore, MemoryStore, RevocationStore, SqliteStore, StoreError};
+use auth_core::store::{IdentityStore, RevocationStore, SqliteStore, StoreError};
 use serde_json::json;
 
 /// Every store trait at once, so one behaviour test covers an implementation.
@@ -30,47 +31,6 @@ async fn register(store: &impl Store, email: &str) -> (AuthIdentity, ProviderIde
     login.user_metadata = metadata(json!({ "name": "Ada", "tags": ["a", 1, null] }));
     store.create_identity(&identity, &login).await.unwrap();
     (identity, login)
-}
-
-fn file_url(dir: &Path) -> String {
-    format!("sqlite://{}?mode=rwc", dir.join("auth.db").display())
-}
-
-async fn open_file_store(dir: &Path) -> SqliteStore {
-    SqliteStore::connect(&file_url(dir)).await.unwrap()
-}
-
-/// Declares each behaviour test once per store implementation.
-macro_rules! behaviour_tests {
-    ($($behaviour:ident),* $(,)?) => {
-        mod memory_store {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $behaviour() {
-                    super::$behaviour(super::Arc::new(super::MemoryStore::new())).await;
-                }
-            )*
-        }
-        mod sqlite_file_store {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $behaviour() {
-                    let dir = tempfile::tempdir().unwrap();
-                    let store = super::open_file_store(dir.path()).await;
-                    super::$behaviour(super::Arc::new(store)).await;
-                }
-            )*
-        }
-        mod sqlite_in_memory_store {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $behaviour() {
-                    let store = super::SqliteStore::connect("sqlite::memory:").await.unwrap();
-                    super::$behaviour(super::Arc::new(store)).await;
-                }
-            )*
-        }
-    };
 }
 
 behaviour_tests!(
@@ -333,7 +293,7 @@ async fn identity_revocation_keeps_the_latest_time<S: Store>(store: Arc<S>) {
 #[tokio::test]
 async fn identities_survive_closing_and_reopening_a_file_database() {
     let dir = tempfile::tempdir().unwrap();
-    let store = open_file_store(dir.path()).await;
+    let store = stores::open_file_store(dir.path()).await;
     let (identity, login) = register(&store, "ada@example.com").await;
     let linked = store
         .link_actor(&identity.id, "customer", "cus_1")
@@ -342,7 +302,7 @@ async fn identities_survive_closing_and_reopening_a_file_database() {
     store.pool().close().await;
     drop(store);
 
-    let reopened = open_file_store(dir.path()).await;
+    let reopened = stores::open_file_store(dir.path()).await;
     assert_eq!(reopened.identity(&identity.id).await.unwrap(), Some(linked));
     assert_eq!(
         reopened
@@ -356,7 +316,7 @@ async fn identities_survive_closing_and_reopening_a_file_database() {
 #[tokio::test]
 async fn revocations_survive_closing_and_reopening_a_file_database() {
     let dir = tempfile::tempdir().unwrap();
-    let store = open_file_store(dir.path()).await;
+    let store = stores::open_file_store(dir.path()).await;
     store.revoke_token("jti-1", 4_102_444_800).await.unwrap();
     store
         .revoke_identity_tokens("authid_a", 1_700_000_000)
@@ -365,7 +325,7 @@ async fn revocations_survive_closing_and_reopening_a_file_database() {
     store.pool().close().await;
     drop(store);
 
-    let reopened = open_file_store(dir.path()).await;
+    let reopened = stores::open_file_store(dir.path()).await;
     assert!(reopened.is_token_revoked("jti-1").await.unwrap());
     assert_eq!(
         reopened.tokens_valid_after("authid_a").await.unwrap(),
@@ -376,10 +336,10 @@ async fn revocations_survive_closing_and_reopening_a_file_database() {
 #[tokio::test]
 async fn migrations_run_again_without_effect() {
     let dir = tempfile::tempdir().unwrap();
-    let store = open_file_store(dir.path()).await;
+    let store = stores::open_file_store(dir.path()).await;
     register(&store, "ada@example.com").await;
     store.migrate().await.unwrap();
-    let again = open_file_store(dir.path()).await;
+    let again = stores::open_file_store(dir.path()).await;
     again.migrate().await.unwrap();
     assert!(
         again
