@@ -126,29 +126,10 @@ async fn method_not_allowed(State(demo): State<Demo>) -> Response {
 
 /// Starts the axum demo store on its own thread; see [`crate::server`].
 pub fn start(config: DemoConfig) -> Result<RunningServer, StartError> {
-    crate::server::spawn("axum-store", move |control| {
-        let runtime = match tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-        {
-            Ok(runtime) => runtime,
-            Err(error) => return control.fail(error.into()),
-        };
-        runtime.block_on(async move {
-            let demo = match Demo::open(&config).await {
-                Ok(demo) => demo,
-                Err(error) => return control.fail(error.into()),
-            };
-            let listener = match tokio::net::TcpListener::bind(config.addr).await {
-                Ok(listener) => listener,
-                Err(error) => return control.fail(error.into()),
-            };
-            let addr = match listener.local_addr() {
-                Ok(addr) => addr,
-                Err(error) => return control.fail(error.into()),
-            };
-            let shutdown = control.ready(addr);
+    crate::server::spawn_tokio(
+        "axum-store",
+        config,
+        |demo, listener, shutdown| async move {
             // Connect info: the client address auth-core throttles by.
             let app = router(demo).into_make_service_with_connect_info::<SocketAddr>();
             if let Err(error) = axum::serve(listener, app)
@@ -157,8 +138,8 @@ pub fn start(config: DemoConfig) -> Result<RunningServer, StartError> {
             {
                 tracing::error!(%error, "the axum demo store stopped with an error");
             }
-        });
-    })
+        },
+    )
 }
 
 #[cfg(test)]

@@ -136,6 +136,49 @@ where
     }
 }
 
+/// Runs a tokio-based demo server (axum, warp) on its own thread: a two-worker
+/// runtime, the [`Demo`](crate::demo::Demo) opened from `config`, a listener on
+/// `config.addr`; then `serve(demo, listener, shutdown)` until `shutdown` resolves.
+pub fn spawn_tokio<F, Fut>(
+    name: &str,
+    config: crate::config::DemoConfig,
+    serve: F,
+) -> Result<RunningServer, StartError>
+where
+    F: FnOnce(crate::demo::Demo, tokio::net::TcpListener, Shutdown) -> Fut + Send + 'static,
+    Fut: Future<Output = ()>,
+{
+    spawn(name, move |control| {
+        let runtime = match tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+        {
+            Ok(runtime) => runtime,
+            Err(error) => return control.fail(error.into()),
+        };
+        runtime.block_on(async move {
+            let demo = match crate::demo::Demo::open(&config).await {
+                Ok(demo) => demo,
+                Err(error) => return control.fail(error.into()),
+            };
+            let listener = match tokio::net::TcpListener::bind(config.addr).await {
+                Ok(listener) => listener,
+                Err(error) => return control.fail(error.into()),
+            };
+            let addr = match listener.local_addr() {
+                Ok(addr) => addr,
+                Err(error) => return control.fail(error.into()),
+            };
+            let shutdown = Box::pin(control.ready(addr));
+            serve(demo, listener, shutdown).await;
+        });
+    })
+}
+
+/// Resolves when the server should stop.
+pub type Shutdown = std::pin::Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+
 /// The body of each demo binary: read the configuration, start, print where,
 /// run until Ctrl-C. A bad setting prints one line naming it and exits with 2.
 pub fn run_main(start: fn(crate::config::DemoConfig) -> Result<RunningServer, StartError>) {

@@ -15,7 +15,6 @@
 
 use auth_warp::{Auth, AuthUser};
 use bytes::Bytes;
-use tokio::net::TcpListener;
 use warp::filters::BoxedFilter;
 use warp::{Filter, Reply};
 
@@ -109,34 +108,10 @@ fn get_or_head() -> impl Filter<Extract = (), Error = warp::Rejection> + Clone {
 
 /// Starts the warp demo store on its own thread (see [`crate::server`]).
 pub fn start(config: DemoConfig) -> Result<RunningServer, StartError> {
-    crate::server::spawn("warp-store", move |control| {
-        let runtime = match tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-        {
-            Ok(runtime) => runtime,
-            Err(error) => return control.fail(error.into()),
-        };
-        runtime.block_on(async move {
-            let demo = match Demo::open(&config).await {
-                Ok(demo) => demo,
-                Err(error) => return control.fail(error.into()),
-            };
-            let listener = match TcpListener::bind(config.addr).await {
-                Ok(listener) => listener,
-                Err(error) => return control.fail(error.into()),
-            };
-            let addr = match listener.local_addr() {
-                Ok(addr) => addr,
-                Err(error) => return control.fail(error.into()),
-            };
-            let shutdown = control.ready(addr);
-            warp::serve(routes(demo))
-                .incoming(listener)
-                .graceful(shutdown)
-                .run()
-                .await;
-        });
+    crate::server::spawn_tokio("warp-store", config, |demo, listener, shutdown| {
+        warp::serve(routes(demo))
+            .incoming(listener)
+            .graceful(shutdown)
+            .run()
     })
 }
