@@ -34,6 +34,7 @@ async fn register(store: &impl Store, email: &str) -> (AuthIdentity, ProviderIde
 }
 
 behaviour_tests!(
+    link_with_an_invalid_or_reserved_actor_type_is_refused,
     created_identity_is_found_by_id_and_by_provider_entity_id,
     unknown_identity_and_login_are_absent,
     duplicate_provider_entity_id_conflicts_and_creates_nothing,
@@ -524,4 +525,17 @@ async fn from_pool_uses_an_existing_pool() {
     shared.migrate().await.unwrap();
     let (identity, _) = register(&shared, "ada@example.com").await;
     assert!(store.identity(&identity.id).await.unwrap().is_some());
+}
+
+async fn link_with_an_invalid_or_reserved_actor_type_is_refused(store: Arc<impl Store>) {
+    let (identity, _) = register(&*store, "ada@example.com").await;
+    for actor_type in ["session", "Customer", "a-b", ""] {
+        assert_eq!(
+            store.link_actor(&identity.id, actor_type, "x_1").await,
+            Err(StoreError::InvalidActorType),
+            "{actor_type:?}"
+        );
+    }
+    let unchanged = store.identity(&identity.id).await.unwrap().unwrap();
+    assert!(unchanged.app_metadata.is_empty());
 }

@@ -10,7 +10,7 @@ use super::{
     RefreshTokenStore, ResetTokenRecord, ResetTokenStore, RevocationStore, SessionRecord,
     SessionStore, StoreError, ThrottleStore,
 };
-use crate::identity::{AuthIdentity, Metadata, ProviderIdentity};
+use crate::identity::{AuthIdentity, LinkError, Metadata, ProviderIdentity};
 
 /// Every store trait, in memory.
 #[derive(Default)]
@@ -138,7 +138,10 @@ impl IdentityStore for MemoryStore {
             .ok_or_else(|| StoreError::NotFound(auth_identity_id.to_owned()))?;
         identity
             .link_actor(actor_type, actor_id)
-            .map_err(|_| StoreError::AlreadyLinked(actor_type.to_owned()))?;
+            .map_err(|error| match error {
+                LinkError::AlreadyLinked(actor_type) => StoreError::AlreadyLinked(actor_type),
+                _ => StoreError::InvalidActorType,
+            })?;
         Ok(identity.clone())
     }
 

@@ -48,6 +48,9 @@ pub enum StoreError {
     /// The identity is already linked to an actor of that type.
     #[error("identity already linked to a {0}")]
     AlreadyLinked(String),
+    /// The actor type is not of the form `[a-z][a-z0-9_]{0,31}`, or is reserved.
+    #[error("invalid actor type")]
+    InvalidActorType,
     /// The backing service could not be reached or failed; requests fail closed.
     #[error("store unavailable: {0}")]
     Unavailable(String),

@@ -370,7 +370,7 @@ impl IdentityStore for SqliteStore {
     ) -> Result<AuthIdentity, StoreError> {
         // Same outcome as the in-memory store for an invalid actor type.
         if !is_valid_actor_type(actor_type) {
-            return Err(StoreError::AlreadyLinked(actor_type.to_owned()));
+            return Err(StoreError::InvalidActorType);
         }
         // One conditional UPDATE: the check "not linked yet" and the write are a
         // single atomic statement, so two concurrent links cannot both succeed.

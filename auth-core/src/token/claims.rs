@@ -63,6 +63,25 @@ pub struct IssuedToken {
     pub claims: AccessClaims,
 }
 
+/// The claims of a token being issued, serialized straight from borrowed data
+/// (no clone of the context). Same members, names and order as a serialized
+/// [`AccessClaims`] with every optional claim present, so an issued token has
+/// the same shape either way (checked by a unit test below).
+#[derive(Serialize)]
+pub(crate) struct ClaimsRef<'a> {
+    pub(crate) actor_id: &'a str,
+    pub(crate) actor_type: &'a str,
+    pub(crate) auth_identity_id: &'a str,
+    pub(crate) app_metadata: &'a Metadata,
+    pub(crate) iss: &'a str,
+    pub(crate) sub: &'a str,
+    pub(crate) aud: &'a str,
+    pub(crate) iat: u64,
+    pub(crate) nbf: u64,
+    pub(crate) exp: u64,
+    pub(crate) jti: &'a str,
+}
+
 /// Claims as read from a token, before the profile's rules are applied.
 #[derive(Default)]
 pub(crate) struct RawClaims {
@@ -255,6 +274,43 @@ mod tests {
         assert_eq!(
             RawClaims::parse(br#"{"x":1,"x":1}"#).err(),
             Some(TokenError::DuplicateMember)
+        );
+    }
+
+    #[test]
+    fn borrowed_claims_serialize_like_access_claims() {
+        let mut app_metadata = Metadata::new();
+        app_metadata.insert("customer_id".into(), "cus_1".into());
+        app_metadata.insert("tier".into(), serde_json::json!({"level": 2}));
+        let owned = AccessClaims {
+            actor_id: "cus_1".into(),
+            actor_type: "customer".into(),
+            auth_identity_id: "authid_1".into(),
+            app_metadata: app_metadata.clone(),
+            iss: Some("https://auth.example.com".into()),
+            sub: Some("authid_1".into()),
+            aud: Some("storefront".into()),
+            iat: 1_700_000_000,
+            nbf: Some(1_700_000_000),
+            exp: 1_700_000_900,
+            jti: Some("01HZX3Q8M5V2ABCDEFGHJKMNPQ".into()),
+        };
+        let borrowed = ClaimsRef {
+            actor_id: "cus_1",
+            actor_type: "customer",
+            auth_identity_id: "authid_1",
+            app_metadata: &app_metadata,
+            iss: "https://auth.example.com",
+            sub: "authid_1",
+            aud: "storefront",
+            iat: 1_700_000_000,
+            nbf: 1_700_000_000,
+            exp: 1_700_000_900,
+            jti: "01HZX3Q8M5V2ABCDEFGHJKMNPQ",
+        };
+        assert_eq!(
+            serde_json::to_vec(&borrowed).unwrap(),
+            serde_json::to_vec(&owned).unwrap()
         );
     }
 

@@ -97,7 +97,7 @@ pub use jsonwebtoken::Algorithm;
 pub use key::{Key, KeySet, WEAK_SECRETS, algorithm_name};
 
 use crate::identity::AuthContext;
-use claims::RawClaims;
+use claims::{ClaimsRef, RawClaims};
 use compact::Header;
 
 /// Issues and verifies access tokens. Cheap to clone (one `Arc`), `Send + Sync`.
@@ -202,6 +202,8 @@ impl TokenService {
     /// `actor_type`, `auth_identity_id`, `app_metadata`, `iss`, `sub` (the auth
     /// identity id), `aud`, `iat`, `nbf`, `exp` and a random `jti`.
     pub fn issue_at(&self, context: &AuthContext, now: u64) -> Result<IssuedToken, TokenError> {
+        let (token, exp, jti) = self.inner.mint(context, now)?;
+        // The owned claims are built only once the token is signed.
         let inner = &*self.inner;
         let claims = AccessClaims {
             actor_id: context.actor_id.clone(),
@@ -213,22 +215,23 @@ impl TokenService {
             aud: Some(inner.config.audience.clone()),
             iat: now,
             nbf: Some(now),
-            exp: now
-                .checked_add(inner.ttl)
-                .ok_or(TokenError::InvalidClaims("exp"))?,
-            jti: Some(new_jti(now)?),
+            exp,
+            jti: Some(jti),
         };
-        let payload = serde_json::to_vec(&claims).map_err(|_| TokenError::Signing)?;
-        let key = inner.keys.signing_key();
-        let header = key.issued_header();
-        let mut token = String::with_capacity(header.len() + payload.len() * 4 / 3 + 700);
-        token.push_str(header);
-        token.push('.');
-        compact::encode_into(&payload, &mut token);
-        let signature = key.sign(token.as_bytes())?;
-        token.push('.');
-        compact::encode_into(&signature, &mut token);
         Ok(IssuedToken { token, claims })
+    }
+
+    /// Issues a token for `context`, valid from now for [`TokenConfig::ttl`],
+    /// and returns only the compact JWS: the same token as [`issue`](Self::issue)
+    /// without building (cloning the context into) [`AccessClaims`].
+    pub fn issue_token(&self, context: &AuthContext) -> Result<String, TokenError> {
+        self.issue_token_at(context, unix_now()?)
+    }
+
+    /// [`issue_token`](Self::issue_token) as if the time were `now` (seconds
+    /// since the Unix epoch).
+    pub fn issue_token_at(&self, context: &AuthContext, now: u64) -> Result<String, TokenError> {
+        self.inner.mint(context, now).map(|(token, _, _)| token)
     }
 
     /// Verifies `token` now; see the [module docs](self) for every rule.
@@ -257,6 +260,40 @@ impl TokenService {
 }
 
 impl Inner {
+    /// Serializes the claims straight from `context` and the configuration,
+    /// signs them, and returns the token with its `exp` and `jti`.
+    fn mint(&self, context: &AuthContext, now: u64) -> Result<(String, u64, String), TokenError> {
+        let exp = now
+            .checked_add(self.ttl)
+            .ok_or(TokenError::InvalidClaims("exp"))?;
+        let jti = new_jti(now)?;
+        let claims = ClaimsRef {
+            actor_id: &context.actor_id,
+            actor_type: &context.actor_type,
+            auth_identity_id: &context.auth_identity_id,
+            app_metadata: &context.app_metadata,
+            iss: &self.config.issuer,
+            sub: &context.auth_identity_id,
+            aud: &self.config.audience,
+            iat: now,
+            nbf: now,
+            exp,
+            jti: &jti,
+        };
+        let mut payload = Vec::with_capacity(384);
+        serde_json::to_writer(&mut payload, &claims).map_err(|_| TokenError::Signing)?;
+        let key = self.keys.signing_key();
+        let header = key.issued_header();
+        let mut token = String::with_capacity(header.len() + payload.len() * 4 / 3 + 700);
+        token.push_str(header);
+        token.push('.');
+        compact::encode_into(&payload, &mut token);
+        let signature = key.sign(token.as_bytes())?;
+        token.push('.');
+        compact::encode_into(&signature, &mut token);
+        Ok((token, exp, jti))
+    }
+
     fn verify_uncached(&self, token: &str, now: u64) -> Result<AccessClaims, TokenError> {
         let parts = compact::split(token)?;
         let key = self.header_key(parts.header)?;
@@ -401,5 +438,45 @@ mod tests {
     #[test]
     fn token_service_is_send_sync_and_clone() {
         assert_send_sync::<TokenService>();
+    }
+
+    #[test]
+    fn issue_token_mints_what_issue_at_does() {
+        const NOW: u64 = 1_700_000_000;
+        let key = Key::hmac("k1", Algorithm::HS256, b"k8D2JqN1xw9vL7cTzR4mB0sYp6eHfUaG")
+            .expect("hmac key");
+        let tokens = TokenService::new(
+            KeySet::new(key).expect("key set"),
+            TokenConfig::new("https://auth.example.com", "storefront"),
+        )
+        .expect("service");
+        let mut app_metadata = crate::identity::Metadata::new();
+        app_metadata.insert("customer_id".into(), "cus_1".into());
+        let context = AuthContext {
+            actor_id: "cus_1".into(),
+            actor_type: "customer".into(),
+            auth_identity_id: "authid_1".into(),
+            app_metadata,
+        };
+        let issued = tokens.issue_at(&context, NOW).expect("issue_at");
+        assert_eq!(
+            *tokens.verify_at(&issued.token, NOW).expect("verify"),
+            issued.claims
+        );
+        let token = tokens
+            .issue_token_at(&context, NOW)
+            .expect("issue_token_at");
+        let claims = tokens.verify_at(&token, NOW).expect("verify");
+        assert!(claims.jti.as_ref().is_some_and(|jti| jti.len() == 26));
+        assert_ne!(claims.jti, issued.claims.jti);
+        let same_jti = AccessClaims {
+            jti: claims.jti.clone(),
+            ..issued.claims.clone()
+        };
+        assert_eq!(*claims, same_jti);
+        // Same header and the same payload length (only the random jti differs).
+        let (header, rest) = token.split_once('.').expect("dot");
+        assert_eq!(issued.token.split_once('.').map(|(h, _)| h), Some(header));
+        assert_eq!(rest.len(), issued.token.len() - header.len() - 1);
     }
 }
