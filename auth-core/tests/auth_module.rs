@@ -164,9 +164,9 @@ async fn identity_wide_revocation_refuses_earlier_tokens() {
     let Fixture { auth, store } = fixture();
     let token = register(&auth).await;
     let caller = auth.verify_bearer(&token).await.unwrap();
-    let far_future = caller.expires_at.unwrap() + 10;
+    let after_issue_ms = auth_core::clock::now_ms() + 1;
     store
-        .revoke_identity_tokens(&caller.auth_identity_id, far_future)
+        .revoke_identity_tokens(&caller.auth_identity_id, after_issue_ms)
         .await
         .unwrap();
     assert_eq!(
@@ -292,4 +292,55 @@ async fn login_of_a_registered_email_authenticates_and_wrong_password_fails() {
         body,
         json!({"type": "unauthorized", "message": "Invalid email or password"})
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn user_migrated_from_medusa_logs_in_and_is_rehashed_to_argon2id() {
+    let Fixture { auth, store } = fixture();
+    let fixtures: Value =
+        serde_json::from_str(include_str!("fixtures/scrypt/medusa_scrypt_kdf.json")).unwrap();
+    let medusa = &fixtures["fixtures"][0];
+    let (password, hash) = (
+        medusa["password"].as_str().unwrap(),
+        medusa["hash"].as_str().unwrap(),
+    );
+    // The rows a Medusa backend left behind, as ProviderStore would find them.
+    let provider = ProviderStore::new("emailpass", store.clone());
+    let metadata = serde_json::Map::from_iter([("password".to_owned(), json!(hash))]);
+    provider
+        .create("migrated@example.com", metadata, Default::default())
+        .await
+        .unwrap();
+
+    let body = json!({"email": "migrated@example.com", "password": password}).to_string();
+    let (status, _) = call(
+        &auth,
+        AuthRequest::new(Method::POST, "/customer/emailpass").with_body(body.clone()),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (login, _) = provider
+        .find("migrated@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    let stored = login.provider_metadata["password"].as_str().unwrap();
+    assert!(
+        stored.starts_with("$argon2id$"),
+        "rehashed, got {stored:.12}"
+    );
+    // The new hash verifies the same password; a wrong one still fails.
+    let (status, _) = call(
+        &auth,
+        AuthRequest::new(Method::POST, "/customer/emailpass").with_body(body),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let wrong = json!({"email": "migrated@example.com", "password": "not it at all"}).to_string();
+    let (status, _) = call(
+        &auth,
+        AuthRequest::new(Method::POST, "/customer/emailpass").with_body(wrong),
+    )
+    .await;
+    assert_eq!(status, 401);
 }

@@ -65,6 +65,13 @@ struct Fixture {
 }
 
 fn fixture_with(refresh: bool, throttle: bool) -> Fixture {
+    fixture_configured(|settings| {
+        settings.refresh.enabled = refresh;
+        settings.throttle.enabled = throttle;
+    })
+}
+
+fn fixture_configured(change: impl FnOnce(&mut auth_core::AuthSettings)) -> Fixture {
     let key = Key::hmac(
         "k1",
         Algorithm::HS256,
@@ -84,10 +91,9 @@ fn fixture_with(refresh: bool, throttle: bool) -> Fixture {
         )))
         .notifier(outbox.clone())
         .configure(|settings| {
-            settings.refresh.enabled = refresh;
-            settings.throttle.enabled = throttle;
             settings.throttle.failures_per_identifier = 3;
             settings.throttle.requests_per_address = 6;
+            change(settings);
         })
         .build();
     Fixture { auth, outbox }
@@ -690,4 +696,68 @@ async fn one_client_address_is_throttled_across_identifiers() {
         statuses.push(response.status().as_u16());
     }
     assert_eq!(statuses, [401, 401, 401, 401, 401, 401, 429]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn idle_session_is_refused_and_removed() {
+    let Fixture { auth, .. } =
+        fixture_configured(|settings| settings.session.idle_timeout = Duration::ZERO);
+    let token = register_and_login(&auth).await;
+    let cookie = cookie_of(&create_session(&auth, &token).await);
+    let request_headers = headers(&[(header::COOKIE, &cookie)]);
+    let head = RequestHead::new(&Method::GET, &request_headers, None);
+    assert_eq!(
+        auth.authorize(&session_policy(), &head).await,
+        Err(AuthError::InvalidSession)
+    );
+    let id_hash = auth_core::secret::hash_secret(cookie.split_once('=').unwrap().1);
+    assert_eq!(
+        auth.sessions().session(&id_hash).await.unwrap(),
+        None,
+        "expired sessions are deleted"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn session_past_its_absolute_timeout_is_refused() {
+    let Fixture { auth, .. } =
+        fixture_configured(|settings| settings.session.absolute_timeout = Duration::ZERO);
+    let token = register_and_login(&auth).await;
+    let cookie = cookie_of(&create_session(&auth, &token).await);
+    let request_headers = headers(&[(header::COOKIE, &cookie)]);
+    let head = RequestHead::new(&Method::GET, &request_headers, None);
+    assert_eq!(
+        auth.authorize(&session_policy(), &head).await,
+        Err(AuthError::InvalidSession)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn refused_session_cookie_is_cleared_in_the_response() {
+    let Fixture { auth, .. } = fixture();
+    let response = auth.error_response(&AuthError::InvalidSession);
+    assert_eq!(response.status(), 401);
+    let set_cookie = response.headers()[header::SET_COOKIE].to_str().unwrap();
+    assert!(
+        set_cookie.starts_with("auth_session=;") && set_cookie.contains("Max-Age=0"),
+        "{set_cookie}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn expired_reset_token_is_refused_and_the_password_kept() {
+    let Fixture { auth, outbox } =
+        fixture_configured(|settings| settings.reset_token_ttl = Duration::ZERO);
+    register_and_login(&auth).await;
+    request_reset(&auth, EMAIL).await;
+    let reset_token = outbox.token_for(EMAIL).await;
+    let response = update_password(
+        &auth,
+        "/customer/emailpass/update",
+        &reset_token,
+        "too late a password",
+    )
+    .await;
+    assert_eq!(response.status(), 401);
+    login(&auth, PASSWORD).await;
 }
