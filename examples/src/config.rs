@@ -95,6 +95,9 @@ pub struct DemoConfig {
     pub throttle: bool,
     /// `AUTH_NOTIFY`
     pub notify: Notifier,
+    /// `AUTH_RESET_TOKEN_TTL`: how long a password reset token lives (default
+    /// and maximum 30 minutes).
+    pub reset_token_ttl: Duration,
 }
 
 impl DemoConfig {
@@ -206,6 +209,14 @@ impl DemoConfig {
             None | Some("log") => Notifier::Log,
             Some(_) => return Err(ConfigError::new("AUTH_NOTIFY", "expected log")),
         };
+        let reset_token_ttl = match get("AUTH_RESET_TOKEN_TTL")? {
+            Some(value) => parse_duration(&value)
+                .filter(|ttl| !ttl.is_zero() && *ttl <= Duration::from_secs(30 * 60))
+                .ok_or_else(|| {
+                    ConfigError::new("AUTH_RESET_TOKEN_TTL", "expected a duration from 1s to 30m")
+                })?,
+            None => Duration::from_secs(30 * 60),
+        };
         Ok(Self {
             addr,
             database_url,
@@ -218,6 +229,7 @@ impl DemoConfig {
             refresh_tokens,
             throttle,
             notify,
+            reset_token_ttl,
         })
     }
 }
@@ -295,6 +307,7 @@ mod tests {
             ("AUTH_DATABASE_URL", "mysql://x"),
             ("AUTH_JWT_ALG", "RS256"),
             ("AUTH_ISSUER", " "),
+            ("AUTH_RESET_TOKEN_TTL", "2h"),
         ] {
             let error = with(&[(name, value)]).unwrap_err();
             assert_eq!(error.variable, name, "{name}={value}");

@@ -245,6 +245,7 @@ impl Demo {
                 settings.session.secure = config.cookie_secure;
                 settings.refresh.enabled = config.refresh_tokens;
                 settings.throttle.enabled = config.throttle;
+                settings.reset_token_ttl = config.reset_token_ttl;
             })
             .build();
         Ok(Self { auth, db })

@@ -79,6 +79,7 @@ suite! {
         password_reset_revokes_old_tokens_and_sessions,
         reset_token_is_single_use_and_superseded_by_a_newer_one,
         access_token_is_not_a_reset_token,
+        expired_reset_token_is_refused,
         refresh_token_rotates_and_reuse_revokes_the_family,
         parallel_refreshes_with_one_token_succeed_once,
         api_key_is_accepted_and_then_revoked,
@@ -969,6 +970,22 @@ mod cases {
             )
             .await;
         assert_eq!(none.status, 401);
+    }
+
+    pub async fn expired_reset_token_is_refused(mut app: App) {
+        app.restart_with(|config| config.reset_token_ttl = std::time::Duration::ZERO);
+        let email = unique_email("reset-expired");
+        app.register("customer", &email).await;
+        request_reset(&app, &email).await;
+        let reset_token = reset_token_for("customer", &email, None).await;
+        let reply = update_password(&app, &reset_token, "too late a password").await;
+        assert_eq!(reply.status, 401);
+        assert_eq!(reply.json()["message"], "Invalid token");
+        assert_eq!(
+            app.login("customer", &email, PASSWORD).await.status,
+            200,
+            "password unchanged"
+        );
     }
 
     async fn refresh_with(app: &App, refresh_token: &str) -> conformance::Reply {
