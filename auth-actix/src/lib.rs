@@ -59,7 +59,12 @@
 //! Serving it is ordinary actix-web; build the module once, outside the factory:
 //!
 //! ```no_run
-//! # fn module() -> auth_core::AuthModule { unimplemented!() }
+//! # fn module() -> auth_core::AuthModule {
+//! #     use auth_core::token::{Algorithm, Key, KeySet, TokenConfig, TokenService};
+//! #     let key = Key::hmac("k1", Algorithm::HS256, b"an example secret of 32+ bytes!!").unwrap();
+//! #     let keys = KeySet::new(key).unwrap();
+//! #     auth_core::AuthModule::builder(TokenService::new(keys, TokenConfig::new("http://a", "a")).unwrap()).build()
+//! # }
 //! use actix_web::{App, HttpServer};
 //!
 //! #[actix_web::main]
