@@ -573,6 +573,7 @@ mod cases {
         let reply = app.get("/auth/customer/emailpass/register", &[]).await;
         assert_eq!(reply.status, 405);
         assert_eq!(reply.json()["type"], "not_allowed");
+        assert_eq!(reply.header("allow"), Some("POST"));
         let reply = app.get("/auth/token/refresh", &[]).await;
         assert_eq!(reply.status, 405);
     }

@@ -170,13 +170,7 @@ impl AuthRoute {
     /// known route with another method `405`.
     pub fn resolve(method: &Method, path: &str) -> Result<Self, AuthError> {
         let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-        let allowed: &[Method] = match segments.as_slice() {
-            ["token", "refresh"] => &[Method::POST],
-            ["session"] => &[Method::POST, Method::DELETE],
-            [_, _] | [_, _, "callback"] => &[Method::GET, Method::POST],
-            [_, _, "register" | "reset-password" | "update"] => &[Method::POST],
-            _ => return Err(route_not_found()),
-        };
+        let allowed = Self::allowed_methods(&segments).ok_or_else(route_not_found)?;
         if !allowed.contains(method) {
             return Err(AuthError::MethodNotAllowed);
         }
@@ -236,6 +230,32 @@ impl AuthRoute {
     }
 }
 
+impl AuthRoute {
+    /// The methods served on a path, or `None` when no route matches it.
+    fn allowed_methods(segments: &[&str]) -> Option<&'static [Method]> {
+        Some(match segments {
+            ["token", "refresh"] => &[Method::POST],
+            ["session"] => &[Method::POST, Method::DELETE],
+            [_, _] | [_, _, "callback"] => &[Method::GET, Method::POST],
+            [_, _, "register" | "reset-password" | "update"] => &[Method::POST],
+            _ => return None,
+        })
+    }
+
+    /// The `Allow` header value for a path, when a route matches it.
+    pub fn allow_header(path: &str) -> Option<String> {
+        let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+        let methods = Self::allowed_methods(&segments)?;
+        Some(
+            methods
+                .iter()
+                .map(Method::as_str)
+                .collect::<Vec<_>>()
+                .join(", "),
+        )
+    }
+}
+
 fn route_not_found() -> AuthError {
     AuthError::route_not_found()
 }
@@ -285,7 +305,16 @@ impl AuthModule {
     pub async fn handle(&self, request: AuthRequest) -> Response<Bytes> {
         match self.route(&request).await {
             Ok(response) => response,
-            Err(error) => self.error_response(&error),
+            Err(error) => {
+                let mut response = self.error_response(&error);
+                if error == AuthError::MethodNotAllowed
+                    && let Some(allow) = AuthRoute::allow_header(&request.path)
+                    && let Ok(value) = HeaderValue::from_str(&allow)
+                {
+                    response.headers_mut().insert(header::ALLOW, value);
+                }
+                response
+            }
         }
     }
 
