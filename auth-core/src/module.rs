@@ -508,8 +508,7 @@ impl AuthModule {
     pub fn issue_token(&self, context: &AuthContext) -> Result<String, AuthError> {
         self.inner
             .tokens
-            .issue(context)
-            .map(|issued| issued.token)
+            .issue_token(context)
             .map_err(|error| {
                 tracing::error!(%error, "signing an access token failed");
                 AuthError::Internal
