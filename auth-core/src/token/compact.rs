@@ -18,6 +18,27 @@ pub(crate) struct Compact<'a> {
     pub(crate) signing_input: &'a str,
 }
 
+const INVALID: u8 = 0;
+const BASE64URL: u8 = 1;
+const DOT: u8 = 2;
+
+/// What each byte may be in a compact JWS: one table lookup per byte keeps the
+/// scan of a 500-byte token cheap.
+static BYTE_CLASS: [u8; 256] = {
+    let mut table = [INVALID; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let b = byte as u8;
+        if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
+            table[byte] = BASE64URL;
+        } else if b == b'.' {
+            table[byte] = DOT;
+        }
+        byte += 1;
+    }
+    table
+};
+
 /// Splits a compact JWS in one pass without allocating: exactly two dots, three
 /// non-empty segments, only `[A-Za-z0-9_-]`. It stops at the third dot, so a
 /// token made of dots costs no more than a short one. JWE (five segments), the
@@ -27,14 +48,13 @@ pub(crate) fn split(token: &str) -> Result<Compact<'_>, TokenError> {
     let mut dots = [0usize; 2];
     let mut count = 0;
     for (index, &byte) in bytes.iter().enumerate() {
-        if byte == b'.' {
-            if count == 2 {
-                return Err(TokenError::Malformed);
+        match BYTE_CLASS[usize::from(byte)] {
+            BASE64URL => {}
+            DOT if count < 2 => {
+                dots[count] = index;
+                count += 1;
             }
-            dots[count] = index;
-            count += 1;
-        } else if !(byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_') {
-            return Err(TokenError::Malformed);
+            _ => return Err(TokenError::Malformed),
         }
     }
     let [first, second] = dots;
