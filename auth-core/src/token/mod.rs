@@ -132,20 +132,19 @@ fn unix_now() -> Result<u64, TokenError> {
         .map_err(|_| TokenError::Clock)
 }
 
-/// A ULID: the issue time in milliseconds, then 80 random bits from the
-/// backend's CSPRNG (AWS-LC's DRBG avoids a system call per token) or the
-/// operating system. The millisecond time lets a password reset revoke a token
-/// issued a moment before it, in the same second as `iat`, while a login a
-/// moment after it stays valid (see `AuthModule::verify_bearer`).
+/// A ULID: the issue time in milliseconds, then 80 random bits. The
+/// millisecond time lets a password reset revoke a token issued a moment before
+/// it, in the same second as `iat`, while a login a moment after it stays valid
+/// (see `AuthModule::verify_bearer`).
+///
+/// The random bits come from `rand`'s thread-local CSPRNG (ChaCha, seeded and
+/// periodically reseeded from the operating system): a `jti` must be unique,
+/// not secret, and a system call per token cost as much as the HMAC itself.
+/// After a `fork` both processes draw the same bits until the next reseed: two
+/// of their tokens share an id only if also issued in the same millisecond,
+/// and a shared id matters only when one of them is deny-listed.
 fn new_jti(now: u64) -> Result<String, TokenError> {
-    let mut bytes = [0u8; 10];
-    #[cfg(feature = "aws-lc-rs")]
-    aws_lc_rs::rand::fill(&mut bytes).map_err(|_| TokenError::Signing)?;
-    #[cfg(not(feature = "aws-lc-rs"))]
-    getrandom::fill(&mut bytes).map_err(|_| TokenError::Signing)?;
-    let random = bytes
-        .iter()
-        .fold(0u128, |acc, byte| (acc << 8) | u128::from(*byte));
+    let random: u128 = rand::random::<u128>() >> 48;
     // Tokens minted for another `now` (tests, back-dating) get that second.
     let clock_ms = crate::clock::now_ms();
     let issued_ms = if clock_ms / 1000 == now {
