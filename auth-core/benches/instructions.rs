@@ -52,54 +52,70 @@ fn main() {
 fn interleaved(hs: &workload::Hs256, rounds: u64) {
     use std::time::{Duration, Instant};
     const BATCH: u32 = 200;
-    let mut pairs: [(
-        &str,
-        Box<dyn Fn() + '_>,
-        &str,
-        Box<dyn Fn() + '_>,
-        Duration,
-        Duration,
-    ); 2] = [
-        (
-            "ours verify",
-            Box::new(|| hs.ours_verify()),
-            "floor",
-            Box::new(|| hs.floor()),
-            Duration::ZERO,
-            Duration::ZERO,
-        ),
-        (
+    let mut pairs = [
+        Pair::new("ours verify", || hs.ours_verify(), "floor", || hs.floor()),
+        Pair::new(
             "ours issue_token",
-            Box::new(|| hs.ours_issue_token()),
+            || hs.ours_issue_token(),
             "raw mint",
-            Box::new(|| {
+            || {
                 std::hint::black_box(hs.raw_mint());
-            }),
-            Duration::ZERO,
-            Duration::ZERO,
+            },
         ),
     ];
     for _ in 0..rounds {
-        for (_, ours, _, reference, ours_total, reference_total) in &mut pairs {
+        for pair in &mut pairs {
             let start = Instant::now();
             for _ in 0..BATCH {
-                ours();
+                (pair.ours)();
             }
             let middle = Instant::now();
             for _ in 0..BATCH {
-                reference();
+                (pair.reference)();
             }
-            *ours_total += middle - start;
-            *reference_total += middle.elapsed();
+            pair.ours_total += middle - start;
+            pair.reference_total += middle.elapsed();
         }
     }
     let per_op = |total: Duration| total.as_nanos() as f64 / (rounds as f64 * f64::from(BATCH));
-    for (ours_name, _, reference_name, _, ours_total, reference_total) in &pairs {
+    for pair in &pairs {
         println!(
-            "{ours_name}: {:.0} ns, {reference_name}: {:.0} ns, ratio {:.2}",
-            per_op(*ours_total),
-            per_op(*reference_total),
-            ours_total.as_secs_f64() / reference_total.as_secs_f64()
+            "{}: {:.0} ns, {}: {:.0} ns, ratio {:.2}",
+            pair.ours_name,
+            per_op(pair.ours_total),
+            pair.reference_name,
+            per_op(pair.reference_total),
+            pair.ours_total.as_secs_f64() / pair.reference_total.as_secs_f64()
         );
+    }
+}
+
+/// One of our operations and its reference, with the time each has taken.
+#[cfg(feature = "aws-lc-rs")]
+struct Pair<'a> {
+    ours_name: &'static str,
+    ours: Box<dyn Fn() + 'a>,
+    reference_name: &'static str,
+    reference: Box<dyn Fn() + 'a>,
+    ours_total: std::time::Duration,
+    reference_total: std::time::Duration,
+}
+
+#[cfg(feature = "aws-lc-rs")]
+impl<'a> Pair<'a> {
+    fn new(
+        ours_name: &'static str,
+        ours: impl Fn() + 'a,
+        reference_name: &'static str,
+        reference: impl Fn() + 'a,
+    ) -> Self {
+        Self {
+            ours_name,
+            ours: Box::new(ours),
+            reference_name,
+            reference: Box::new(reference),
+            ours_total: std::time::Duration::ZERO,
+            reference_total: std::time::Duration::ZERO,
+        }
     }
 }
