@@ -506,12 +506,9 @@ impl AuthModule {
 
     /// Signs an access token for `context`.
     pub fn issue_token(&self, context: &AuthContext) -> Result<String, AuthError> {
-        self.inner
-            .tokens
-            .issue_token(context)
-            .map_err(|error| {
-                tracing::error!(%error, "signing an access token failed");
-                AuthError::Internal
-            })
+        self.inner.tokens.issue_token(context).map_err(|error| {
+            tracing::error!(%error, "signing an access token failed");
+            AuthError::Internal
+        })
     }
 }
