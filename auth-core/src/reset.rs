@@ -81,7 +81,7 @@ mod flows {
     use crate::credentials::{Credentials, RequestHead};
     use crate::error::AuthError;
     use crate::provider::ProviderOutcome;
-    use crate::response::{json_response, token_response};
+    use crate::response::{empty_response, token_response};
     use crate::routes::parse_json_body;
     use crate::secret::{Secret, hash_secret};
     use crate::store::{ProviderStore, ResetTokenRecord};
@@ -118,10 +118,7 @@ mod flows {
                     tracing::error!(%error, "password reset could not be issued");
                 }
             });
-            let mut response = json_response(StatusCode::CREATED, &json!({}));
-            *response.body_mut() = Bytes::new();
-            response.headers_mut().remove(http::header::CONTENT_TYPE);
-            Ok(response)
+            Ok(empty_response(StatusCode::CREATED))
         }
 
         /// Makes, stores (hashed) and sends a reset token, if the identity exists.

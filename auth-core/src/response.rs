@@ -31,6 +31,17 @@ pub fn json_response(status: StatusCode, body: &Value) -> Response<Bytes> {
     response
 }
 
+/// A response with no body, such as the `201` of a password reset request.
+pub fn empty_response(status: StatusCode) -> Response<Bytes> {
+    let mut response = Response::new(Bytes::new());
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response
+}
+
 /// A `200` response carrying a token: never cached (RFC 6749 5.1).
 pub fn token_response(body: &Value) -> Response<Bytes> {
     let mut response = json_response(StatusCode::OK, body);
