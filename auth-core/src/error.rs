@@ -273,8 +273,10 @@ impl AuthError {
 
     /// The complete response: status, challenge, `Retry-After`, JSON body.
     pub fn to_response(&self, realm: &str) -> Response<Bytes> {
-        let body =
-            serde_json::json!({"type": self.error_type().as_str(), "message": self.message()});
+        let body = ErrorBody {
+            error_type: self.error_type().as_str(),
+            message: self.message(),
+        };
         let mut response = crate::response::json_response(self.status(), &body);
         let headers = response.headers_mut();
         if let Some(challenge) = self.challenge(realm)
@@ -290,6 +292,15 @@ impl AuthError {
         }
         response
     }
+}
+
+/// The JSON body of every error, `type` first as Medusa sends it. A struct, not
+/// a map: its field order holds whatever features `serde_json` is built with.
+#[derive(serde::Serialize)]
+struct ErrorBody<'a> {
+    #[serde(rename = "type")]
+    error_type: &'a str,
+    message: &'a str,
 }
 
 impl From<StoreError> for AuthError {

@@ -12,10 +12,10 @@
 
 use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode, header};
-use serde_json::Value;
+use serde::Serialize;
 
 /// A JSON response with `Content-Type: application/json` and `nosniff`.
-pub fn json_response(status: StatusCode, body: &Value) -> Response<Bytes> {
+pub fn json_response(status: StatusCode, body: &impl Serialize) -> Response<Bytes> {
     let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
     let mut response = Response::new(Bytes::from(bytes));
     *response.status_mut() = status;
@@ -43,7 +43,7 @@ pub fn empty_response(status: StatusCode) -> Response<Bytes> {
 }
 
 /// A `200` response carrying a token: never cached (RFC 6749 5.1).
-pub fn token_response(body: &Value) -> Response<Bytes> {
+pub fn token_response(body: &impl Serialize) -> Response<Bytes> {
     let mut response = json_response(StatusCode::OK, body);
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
