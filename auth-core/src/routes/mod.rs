@@ -117,44 +117,34 @@ impl AuthRequest {
     }
 }
 
+/// What a `/{actor_type}/{provider}[/...]` route asks the provider to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ProviderAction {
+    /// `POST`/`GET /{actor_type}/{provider}`: log in, or start a redirect.
+    Login,
+    /// `POST /{actor_type}/{provider}/register`
+    Register,
+    /// `GET`/`POST /{actor_type}/{provider}/callback`
+    Callback,
+    /// `POST /{actor_type}/{provider}/reset-password`
+    ResetPassword,
+    /// `POST /{actor_type}/{provider}/update`
+    Update,
+}
+
 /// One auth route, resolved from method and path.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum AuthRoute {
-    /// `POST`/`GET /{actor_type}/{provider}`
-    Login {
-        /// The actor type.
+    /// A provider route: `/{actor_type}/{provider}` and its sub-paths.
+    Provider {
+        /// The actor type, validated.
         actor_type: String,
-        /// The provider id.
+        /// The provider id (looked up later).
         provider: String,
-    },
-    /// `POST /{actor_type}/{provider}/register`
-    Register {
-        /// The actor type.
-        actor_type: String,
-        /// The provider id.
-        provider: String,
-    },
-    /// `GET`/`POST /{actor_type}/{provider}/callback`
-    Callback {
-        /// The actor type.
-        actor_type: String,
-        /// The provider id.
-        provider: String,
-    },
-    /// `POST /{actor_type}/{provider}/reset-password`
-    ResetPassword {
-        /// The actor type.
-        actor_type: String,
-        /// The provider id.
-        provider: String,
-    },
-    /// `POST /{actor_type}/{provider}/update`
-    Update {
-        /// The actor type.
-        actor_type: String,
-        /// The provider id.
-        provider: String,
+        /// What the route does.
+        action: ProviderAction,
     },
     /// `POST /token/refresh`
     Refresh,
@@ -174,58 +164,32 @@ impl AuthRoute {
         if !allowed.contains(method) {
             return Err(AuthError::MethodNotAllowed);
         }
-        let pair = |actor_type: &str, provider: &str| -> Result<(String, String), AuthError> {
-            if !is_valid_actor_type(actor_type) {
-                return Err(AuthError::InvalidData(format!(
-                    "Invalid actor type: {}",
-                    printable(actor_type)
-                )));
-            }
-            if provider.is_empty() {
-                return Err(route_not_found());
-            }
-            Ok((actor_type.to_owned(), provider.to_owned()))
-        };
-        Ok(match segments.as_slice() {
-            ["token", "refresh"] => Self::Refresh,
-            ["session"] if *method == Method::POST => Self::CreateSession,
-            ["session"] => Self::DestroySession,
-            [actor, provider] => {
-                let (actor_type, provider) = pair(actor, provider)?;
-                Self::Login {
-                    actor_type,
-                    provider,
-                }
-            }
-            [actor, provider, "register"] => {
-                let (actor_type, provider) = pair(actor, provider)?;
-                Self::Register {
-                    actor_type,
-                    provider,
-                }
-            }
-            [actor, provider, "callback"] => {
-                let (actor_type, provider) = pair(actor, provider)?;
-                Self::Callback {
-                    actor_type,
-                    provider,
-                }
-            }
+        let (actor, provider, action) = match segments.as_slice() {
+            ["token", "refresh"] => return Ok(Self::Refresh),
+            ["session"] if *method == Method::POST => return Ok(Self::CreateSession),
+            ["session"] => return Ok(Self::DestroySession),
+            [actor, provider] => (*actor, *provider, ProviderAction::Login),
+            [actor, provider, "register"] => (*actor, *provider, ProviderAction::Register),
+            [actor, provider, "callback"] => (*actor, *provider, ProviderAction::Callback),
             [actor, provider, "reset-password"] => {
-                let (actor_type, provider) = pair(actor, provider)?;
-                Self::ResetPassword {
-                    actor_type,
-                    provider,
-                }
+                (*actor, *provider, ProviderAction::ResetPassword)
             }
-            [actor, provider, "update"] => {
-                let (actor_type, provider) = pair(actor, provider)?;
-                Self::Update {
-                    actor_type,
-                    provider,
-                }
-            }
+            [actor, provider, "update"] => (*actor, *provider, ProviderAction::Update),
             _ => return Err(route_not_found()),
+        };
+        if !is_valid_actor_type(actor) {
+            return Err(AuthError::InvalidData(format!(
+                "Invalid actor type: {}",
+                printable(actor)
+            )));
+        }
+        if provider.is_empty() {
+            return Err(route_not_found());
+        }
+        Ok(Self::Provider {
+            actor_type: actor.to_owned(),
+            provider: provider.to_owned(),
+            action,
         })
     }
 }
@@ -319,61 +283,49 @@ impl AuthModule {
     }
 
     async fn route(&self, request: &AuthRequest) -> Result<Response<Bytes>, AuthError> {
-        match AuthRoute::resolve(&request.method, &request.path)? {
-            AuthRoute::Login {
-                actor_type,
-                provider,
-            } => {
+        let (actor_type, provider, action) =
+            match AuthRoute::resolve(&request.method, &request.path)? {
+                AuthRoute::Provider {
+                    actor_type,
+                    provider,
+                    action,
+                } => (actor_type, provider, action),
+                AuthRoute::Refresh => return self.refresh(request).await,
+                AuthRoute::CreateSession => return self.create_session(&request.head()).await,
+                AuthRoute::DestroySession => return self.destroy_session(&request.head()).await,
+            };
+        match action {
+            ProviderAction::Login | ProviderAction::Register => {
                 self.check_provider_allowed(&actor_type, &provider)?;
                 self.throttle_address(request.client_addr).await?;
                 let input = provider_input(request)?;
                 let claimed = self.claimed_identifier(&provider, &input);
                 self.throttle_identifier(claimed.as_deref()).await?;
-                let outcome = self.service().authenticate(&provider, &input).await?;
-                self.answer(outcome, &actor_type, claimed.as_deref(), true)
+                let is_login = action == ProviderAction::Login;
+                let outcome = if is_login {
+                    self.service().authenticate(&provider, &input).await?
+                } else {
+                    self.service().register(&provider, &input).await?
+                };
+                self.answer(outcome, &actor_type, claimed.as_deref(), is_login)
                     .await
             }
-            AuthRoute::Register {
-                actor_type,
-                provider,
-            } => {
-                self.check_provider_allowed(&actor_type, &provider)?;
-                self.throttle_address(request.client_addr).await?;
-                let input = provider_input(request)?;
-                let claimed = self.claimed_identifier(&provider, &input);
-                self.throttle_identifier(claimed.as_deref()).await?;
-                let outcome = self.service().register(&provider, &input).await?;
-                self.answer(outcome, &actor_type, claimed.as_deref(), false)
-                    .await
-            }
-            AuthRoute::Callback {
-                actor_type,
-                provider,
-            } => {
+            ProviderAction::Callback => {
                 self.check_provider_allowed(&actor_type, &provider)?;
                 let input = provider_input(request)?;
                 let outcome = self.service().validate_callback(&provider, &input).await?;
                 self.answer(outcome, &actor_type, None, true).await
             }
-            AuthRoute::ResetPassword {
-                actor_type,
-                provider,
-            } => {
+            ProviderAction::ResetPassword => {
                 self.throttle_address(request.client_addr).await?;
                 self.request_password_reset(&actor_type, &provider, &request.body)
                     .await
             }
-            AuthRoute::Update {
-                actor_type,
-                provider,
-            } => {
+            ProviderAction::Update => {
                 self.throttle_address(request.client_addr).await?;
                 self.update_with_reset_token(&actor_type, &provider, &request.head(), &request.body)
                     .await
             }
-            AuthRoute::Refresh => self.refresh(request).await,
-            AuthRoute::CreateSession => self.create_session(&request.head()).await,
-            AuthRoute::DestroySession => self.destroy_session(&request.head()).await,
         }
     }
 
@@ -519,11 +471,19 @@ mod tests {
     fn login_route_carries_actor_type_and_provider() {
         assert_eq!(
             AuthRoute::resolve(&Method::POST, "customer/emailpass"),
-            Ok(AuthRoute::Login {
+            Ok(AuthRoute::Provider {
                 actor_type: "customer".into(),
-                provider: "emailpass".into()
+                provider: "emailpass".into(),
+                action: ProviderAction::Login
             })
         );
+        assert!(matches!(
+            AuthRoute::resolve(&Method::POST, "/user/emailpass/reset-password"),
+            Ok(AuthRoute::Provider {
+                action: ProviderAction::ResetPassword,
+                ..
+            })
+        ));
     }
 
     #[test]
