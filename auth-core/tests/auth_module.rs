@@ -10,7 +10,7 @@ use auth_core::credentials::RequestHead;
 use auth_core::password::{PasswordHasher, PasswordPolicy};
 use auth_core::provider::{AuthProvider, AuthenticationInput, EmailPass, ProviderOutcome};
 use auth_core::routes::AuthRequest;
-use auth_core::store::{MemoryStore, ProviderStore, RevocationStore};
+use auth_core::store::{MemoryStore, ProviderStore, RevocationStore, StoreError};
 use auth_core::token::{Algorithm, Key, KeySet, TokenConfig, TokenService};
 use auth_core::{AuthError, AuthModule, RoutePolicy};
 use http::{HeaderMap, HeaderValue, Method, header};
@@ -343,4 +343,57 @@ async fn user_migrated_from_medusa_logs_in_and_is_rehashed_to_argon2id() {
     )
     .await;
     assert_eq!(status, 401);
+}
+
+/// A revocation store whose backing service is down.
+struct UnreachableRevocations;
+
+#[async_trait]
+impl RevocationStore for UnreachableRevocations {
+    async fn revoke_token(&self, _jti: &str, _expires_at: u64) -> Result<(), StoreError> {
+        Err(StoreError::Unavailable("connection refused".into()))
+    }
+    async fn is_token_revoked(&self, _jti: &str) -> Result<bool, StoreError> {
+        Err(StoreError::Unavailable("connection refused".into()))
+    }
+    async fn revoke_identity_tokens(&self, _id: &str, _before_ms: u64) -> Result<(), StoreError> {
+        Err(StoreError::Unavailable("connection refused".into()))
+    }
+    async fn tokens_valid_after(&self, _id: &str) -> Result<Option<u64>, StoreError> {
+        Err(StoreError::Unavailable("connection refused".into()))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unreachable_revocation_store_fails_closed_with_503() {
+    let Fixture {
+        auth: working,
+        store,
+    } = fixture();
+    let token = register(&working).await;
+    let key = Key::hmac("k1", Algorithm::HS256, b"module test secret, long enough!!").unwrap();
+    let tokens = TokenService::new(
+        KeySet::new(key).unwrap(),
+        TokenConfig::new("http://test", "test"),
+    )
+    .unwrap();
+    let broken = AuthModule::builder(tokens)
+        .identities(store)
+        .revocations(Arc::new(UnreachableRevocations))
+        .build();
+    // A valid token must not pass unchecked when revocation cannot be checked.
+    let headers = bearer(&token);
+    let head = RequestHead::new(&Method::GET, &headers, None);
+    let policy = RoutePolicy::any_actor()
+        .allow_unregistered()
+        .allow_unauthenticated();
+    let refused = broken.authorize(&policy, &head).await.unwrap_err();
+    assert_eq!(refused, AuthError::Unavailable);
+    let response = broken.error_response(&refused);
+    assert_eq!(response.status(), 503);
+    assert!(!String::from_utf8_lossy(response.body()).contains("connection refused"));
+    // Anonymous callers on an open route do not need the store and still pass.
+    let empty = HeaderMap::new();
+    let anonymous = RequestHead::new(&Method::GET, &empty, None);
+    assert_eq!(broken.authorize(&policy, &anonymous).await, Ok(None));
 }
