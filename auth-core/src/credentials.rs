@@ -141,36 +141,33 @@ fn decode_api_key(encoded: &str) -> Option<String> {
     (!key.is_empty()).then(|| key.to_owned())
 }
 
+/// Whether the query names `access_token`, percent-encoded or not.
 fn query_has_access_token(query: &str) -> bool {
-    query
-        .split('&')
-        .any(|pair| pair.split('=').next() == Some("access_token"))
+    form_urlencoded::parse(query.as_bytes()).any(|(name, _)| name == "access_token")
 }
 
 /// The value of cookie `name` from the `Cookie` headers.
 ///
-/// Two cookies of the same name are refused (`400`): which one a server reads
-/// is exactly what cookie-tossing attacks exploit.
+/// Two cookies of the same name are refused (`400`), whatever their values:
+/// which one a server reads is exactly what cookie-tossing attacks exploit.
+/// Surrounding double quotes are dropped and an empty value counts as absent;
+/// values are not percent-decoded. Pairs that are not `name=value` and headers
+/// that are not text are skipped.
 pub fn cookie(headers: &HeaderMap, name: &str) -> Result<Option<String>, AuthError> {
+    let mut seen = false;
     let mut found = None;
-    for value in headers.get_all(header::COOKIE) {
-        let Ok(value) = value.to_str() else {
-            continue;
-        };
-        for pair in value.split(';') {
-            let Some((key, val)) = pair.trim().split_once('=') else {
-                continue;
-            };
-            if key == name {
-                if found.is_some() {
-                    return Err(AuthError::InvalidRequest("Duplicate session cookie"));
-                }
-                let val = val.trim_matches('"');
-                if !val.is_empty() {
-                    found = Some(val.to_owned());
-                }
-            }
+    let values = headers.get_all(header::COOKIE).iter();
+    for pair in values
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .filter(|pair| pair.name() == name)
+    {
+        if std::mem::replace(&mut seen, true) {
+            return Err(AuthError::InvalidRequest("Duplicate session cookie"));
         }
+        let value = pair.value_trimmed();
+        found = (!value.is_empty()).then(|| value.to_owned());
     }
     Ok(found)
 }
@@ -256,5 +253,61 @@ mod tests {
         assert_eq!(cookie(&headers, "sid").unwrap().as_deref(), Some("abc"));
         headers.append(header::COOKIE, "sid=def".parse().unwrap());
         assert!(cookie(&headers, "sid").is_err());
+    }
+
+    fn session_cookie_of(header_values: &[&str]) -> Result<Option<String>, AuthError> {
+        let mut headers = HeaderMap::new();
+        for value in header_values {
+            headers.append(header::COOKIE, value.parse().unwrap());
+        }
+        cookie(&headers, "sid")
+    }
+
+    #[test]
+    fn session_cookie_twice_is_refused_even_when_one_is_empty() {
+        let duplicate = Err(AuthError::InvalidRequest("Duplicate session cookie"));
+        assert_eq!(session_cookie_of(&["sid=; sid=abc"]), duplicate);
+        assert_eq!(session_cookie_of(&["sid=abc; sid="]), duplicate);
+        assert_eq!(session_cookie_of(&["sid=abc; sid=abc"]), duplicate);
+        assert_eq!(session_cookie_of(&["sid=abc", " sid = def "]), duplicate);
+    }
+
+    #[test]
+    fn session_cookie_value_is_unquoted_and_empty_counts_as_absent() {
+        assert_eq!(
+            session_cookie_of(&[r#"sid="abc""#]).unwrap().as_deref(),
+            Some("abc")
+        );
+        assert_eq!(session_cookie_of(&["sid="]).unwrap(), None);
+        assert_eq!(
+            session_cookie_of(&["a=1;; junk; sid=abc;"])
+                .unwrap()
+                .as_deref(),
+            Some("abc")
+        );
+        assert_eq!(session_cookie_of(&["xsid=abc; sidx=def"]).unwrap(), None);
+    }
+
+    #[test]
+    fn session_cookie_value_is_not_percent_decoded() {
+        assert_eq!(
+            session_cookie_of(&["sid=a%3Bb"]).unwrap().as_deref(),
+            Some("a%3Bb")
+        );
+    }
+
+    #[test]
+    fn percent_encoded_access_token_in_query_is_refused_too() {
+        for query in [
+            "access%5Ftoken=a.b.c",
+            "x=1&access_token",
+            "a=1;&access_token=",
+        ] {
+            assert!(
+                matches!(read(&[], Some(query)), Err(AuthError::InvalidRequest(_))),
+                "{query}"
+            );
+        }
+        assert!(read(&[], Some("x=access_token&my_access_token=1")).is_ok());
     }
 }

@@ -66,11 +66,15 @@ impl SessionSettings {
     }
 
     fn cookie(&self, value: &str, max_age: u64) -> String {
-        let secure = if self.secure { "; Secure" } else { "" };
-        format!(
-            "{}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}",
-            self.cookie_name
-        )
+        let max_age = i64::try_from(max_age).unwrap_or(i64::MAX);
+        cookie::Cookie::build((self.cookie_name.as_str(), value))
+            .path("/")
+            .max_age(cookie::time::Duration::seconds(max_age))
+            .http_only(true)
+            .same_site(cookie::SameSite::Lax)
+            .secure(self.secure)
+            .build()
+            .to_string()
     }
 }
 
@@ -147,6 +151,23 @@ mod tests {
         };
         assert!(!settings.set_cookie("x").contains("Secure"));
         assert!(settings.clear_cookie().contains("Max-Age=0"));
+    }
+
+    #[test]
+    fn session_cookie_carries_exactly_the_documented_attributes() {
+        let settings = SessionSettings::default();
+        let set = cookie::Cookie::parse(settings.set_cookie("ses_abc")).unwrap();
+        assert_eq!(set.name_value(), ("auth_session", "ses_abc"));
+        assert_eq!(set.path(), Some("/"));
+        assert_eq!(set.http_only(), Some(true));
+        assert_eq!(set.same_site(), Some(cookie::SameSite::Lax));
+        assert_eq!(set.secure(), Some(true));
+        assert_eq!(set.domain(), None);
+        let max_age = set.max_age().map(|age| age.whole_seconds());
+        assert_eq!(max_age, Some(24 * 60 * 60));
+        let clear = cookie::Cookie::parse(settings.clear_cookie()).unwrap();
+        assert_eq!(clear.name_value(), ("auth_session", ""));
+        assert_eq!(clear.max_age().map(|age| age.whole_seconds()), Some(0));
     }
 }
 

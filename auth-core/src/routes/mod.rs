@@ -38,7 +38,6 @@ use std::collections::BTreeMap;
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Response, StatusCode, header};
-use percent_encoding::percent_decode_str;
 use serde_json::{Value, json};
 
 use crate::AuthModule;
@@ -232,21 +231,12 @@ fn printable(text: &str) -> String {
         .collect()
 }
 
-/// Decodes `a=1&b=two%20words` into a map; a repeated name keeps its last value.
+/// Decodes `a=1&b=two%20words` into a map (`application/x-www-form-urlencoded`:
+/// `+` is a space, invalid UTF-8 becomes U+FFFD); a repeated name keeps its last value.
 pub fn parse_query(query: Option<&str>) -> BTreeMap<String, String> {
-    let decode = |s: &str| {
-        percent_decode_str(&s.replace('+', " "))
-            .decode_utf8_lossy()
-            .into_owned()
-    };
-    query
-        .unwrap_or_default()
-        .split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| match pair.split_once('=') {
-            Some((name, value)) => (decode(name), decode(value)),
-            None => (decode(pair), String::new()),
-        })
+    let query = query.unwrap_or_default().as_bytes();
+    form_urlencoded::parse(query)
+        .map(|(name, value)| (name.into_owned(), value.into_owned()))
         .collect()
 }
 
@@ -492,6 +482,21 @@ mod tests {
         assert_eq!(query["code"], "a/b");
         assert_eq!(query["state"], "x y");
         assert_eq!(query["flag"], "");
+    }
+
+    #[test]
+    fn repeated_query_name_keeps_the_last_value() {
+        let query = parse_query(Some("state=first&&state=last"));
+        assert_eq!(query.len(), 1);
+        assert_eq!(query["state"], "last");
+    }
+
+    #[test]
+    fn query_with_invalid_utf8_is_decoded_lossily() {
+        let query = parse_query(Some("code=%FF%FE&%C3=x"));
+        assert_eq!(query["code"], "\u{FFFD}\u{FFFD}");
+        assert_eq!(query["\u{FFFD}"], "x");
+        assert!(parse_query(None).is_empty());
     }
 
     #[test]
