@@ -68,9 +68,23 @@ pub mod policies {
     }
 
     /// `POST /admin/api-keys` and `POST /admin/api-keys/{id}/revoke`: a
-    /// registered admin user by bearer or session (a key cannot mint keys).
+    /// registered admin user by bearer or session (a key cannot mint keys),
+    /// whose identity links that very user in `app_metadata.user_id`.
+    ///
+    /// Minting a secret key is the most powerful thing an admin does, so the
+    /// route also refuses, with `403 insufficient_scope`, a validly signed
+    /// token whose `actor_id` and `app_metadata` disagree (one minted by
+    /// another service sharing the secret, for instance).
     pub fn manage_api_keys() -> RoutePolicy {
-        RoutePolicy::actor_types(["user"]).credentials([Bearer, Session])
+        RoutePolicy::actor_types(["user"])
+            .credentials([Bearer, Session])
+            .check("app_metadata.user_id is the caller", |caller| {
+                caller
+                    .app_metadata
+                    .get("user_id")
+                    .and_then(|id| id.as_str())
+                    == Some(caller.actor_id.as_str())
+            })
     }
 }
 

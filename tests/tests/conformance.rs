@@ -83,6 +83,7 @@ suite! {
         refresh_token_rotates_and_reuse_revokes_the_family,
         parallel_refreshes_with_one_token_succeed_once,
         api_key_is_accepted_and_then_revoked,
+        api_keys_need_a_caller_linked_in_app_metadata,
         failed_logins_are_throttled_with_retry_after,
         medusa_js_sdk_script_passes,
     ]
@@ -1112,6 +1113,47 @@ mod cases {
             .await;
         assert_eq!(after.status, 401);
         assert_eq!(after.header("www-authenticate"), Some(INVALID_TOKEN));
+    }
+
+    /// The demo's `manage_api_keys` policy checks that the token's
+    /// `app_metadata.user_id` is its `actor_id`: tokens where the two agree
+    /// pass, a validly signed token where they disagree gets 403.
+    pub async fn api_keys_need_a_caller_linked_in_app_metadata(app: App) {
+        let admin = admin_token(&app, &unique_email("linked")).await;
+        let created = app
+            .post_as("/admin/api-keys", &admin, &json!({"title": "linked"}))
+            .await;
+        assert_eq!(created.status, 200, "{}", created.text());
+        let claims = claims(&admin);
+        let user_id = claims["actor_id"].as_str().unwrap();
+        let token_with_user_id = |linked: serde_json::Value| {
+            let mut context = some_customer();
+            context.actor_type = "user".into();
+            context.actor_id = user_id.into();
+            context.auth_identity_id = claims["auth_identity_id"].as_str().unwrap().into();
+            context.app_metadata.insert("user_id".into(), linked);
+            minter(TEST_SECRET.as_bytes())
+                .issue(&context)
+                .unwrap()
+                .token
+        };
+        let linked = token_with_user_id(json!(user_id));
+        let keys = app
+            .post_as("/admin/api-keys", &linked, &json!({"title": "minted"}))
+            .await;
+        assert_eq!(keys.status, 200, "{}", keys.text());
+        for other in [json!("user_someone_else"), json!(null), json!(7)] {
+            let mismatched = token_with_user_id(other.clone());
+            let refused = app
+                .post_as("/admin/api-keys", &mismatched, &json!({"title": "x"}))
+                .await;
+            assert_eq!(refused.status, 403, "{other}: {}", refused.text());
+            assert_eq!(refused.header("www-authenticate"), Some(INSUFFICIENT_SCOPE));
+            assert_eq!(refused.json()["type"], "not_allowed");
+            // The check is this route's alone: the token is otherwise valid.
+            let me = app.get_as("/admin/users/me", &mismatched).await;
+            assert_eq!(me.status, 200, "{other}: {}", me.text());
+        }
     }
 
     /// Standard base64 with padding, for Basic credentials.
