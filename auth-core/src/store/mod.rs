@@ -30,6 +30,8 @@ use crate::identity::{AuthContext, AuthIdentity, Metadata, ProviderIdentity};
 mod memory;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use memory::MemoryStore;
 #[cfg(feature = "sqlite")]
