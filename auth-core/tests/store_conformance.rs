@@ -75,3 +75,50 @@ async fn kit_fails_a_store_that_hands_out_a_reset_token_twice() {
         !fails(reset_tokens::new_reset_token_supersedes_the_identitys_earlier_ones(broken())).await
     );
 }
+
+/// `store_conformance!` lists the behaviours by name (a declarative macro
+/// cannot read a module); a behaviour added to a module but not to the list
+/// would silently never run.
+#[test]
+fn kit_macro_runs_every_public_behaviour() {
+    let macro_source = include_str!("../src/store/testing/mod.rs");
+    for (store_trait, module_source) in [
+        (
+            "identities",
+            include_str!("../src/store/testing/identities.rs"),
+        ),
+        (
+            "revocations",
+            include_str!("../src/store/testing/revocations.rs"),
+        ),
+        ("sessions", include_str!("../src/store/testing/sessions.rs")),
+        (
+            "reset_tokens",
+            include_str!("../src/store/testing/reset_tokens.rs"),
+        ),
+        (
+            "refresh_tokens",
+            include_str!("../src/store/testing/refresh_tokens.rs"),
+        ),
+        ("api_keys", include_str!("../src/store/testing/api_keys.rs")),
+        ("throttle", include_str!("../src/store/testing/throttle.rs")),
+    ] {
+        let arm = macro_source
+            .split_once(&format!("(@trait {store_trait} "))
+            .and_then(|(_, rest)| rest.split_once("]);"))
+            .map(|(arm, _)| arm)
+            .unwrap_or_else(|| panic!("no macro arm for {store_trait}"));
+        let behaviours: Vec<&str> = module_source
+            .split("pub async fn ")
+            .skip(1)
+            .map(|rest| rest.split(['<', '(']).next().unwrap())
+            .collect();
+        assert!(!behaviours.is_empty(), "{store_trait}");
+        for behaviour in behaviours {
+            assert!(
+                arm.contains(&format!("{behaviour},")),
+                "{store_trait}::{behaviour} is not in store_conformance!"
+            );
+        }
+    }
+}
