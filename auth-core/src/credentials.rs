@@ -19,9 +19,11 @@
 use http::{HeaderMap, Method, header};
 
 use crate::error::AuthError;
+use crate::secret::{HeaderNames, QueryNames, Redacted};
 
-/// The parts of a request the credential parser reads.
-#[derive(Clone, Copy, Debug)]
+/// The parts of a request the credential parser reads. Its `Debug` shows
+/// header and query parameter names, never their values.
+#[derive(Clone, Copy)]
 pub struct RequestHead<'a> {
     /// The request method.
     pub method: &'a Method,
@@ -42,8 +44,9 @@ impl<'a> RequestHead<'a> {
     }
 }
 
-/// What a request presents. Every field may be absent.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// What a request presents. Every field may be absent. Its `Debug` shows which
+/// are present and their lengths, never their values.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Credentials {
     /// The token of `Authorization: Bearer <token>`.
     pub bearer: Option<String>,
@@ -51,6 +54,26 @@ pub struct Credentials {
     pub api_key: Option<String>,
     /// The session id from the session cookie.
     pub session_id: Option<String>,
+}
+
+impl std::fmt::Debug for RequestHead<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestHead")
+            .field("method", self.method)
+            .field("headers", &HeaderNames(self.headers))
+            .field("query", &self.query.map(QueryNames))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("bearer", &Redacted::of_option(&self.bearer))
+            .field("api_key", &Redacted::of_option(&self.api_key))
+            .field("session_id", &Redacted::of_option(&self.session_id))
+            .finish()
+    }
 }
 
 const MALFORMED_AUTHORIZATION: &str = "Malformed Authorization header";

@@ -20,6 +20,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::secret::MetadataKeys;
+
 /// JSON object used for `app_metadata`, `user_metadata` and `provider_metadata`.
 pub type Metadata = Map<String, Value>;
 
@@ -117,8 +119,9 @@ pub fn is_valid_actor_type(actor_type: &str) -> bool {
     well_formed && !RESERVED_ACTOR_TYPES.contains(&actor_type)
 }
 
-/// How one identity authenticates with one provider.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// How one identity authenticates with one provider. Its `Debug` shows the
+/// names in `provider_metadata`, not the values (a password hash).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProviderIdentity {
     /// `provid_` followed by a ULID.
     pub id: String,
@@ -149,6 +152,19 @@ impl ProviderIdentity {
             user_metadata: Metadata::new(),
             provider_metadata: Metadata::new(),
         }
+    }
+}
+
+impl std::fmt::Debug for ProviderIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderIdentity")
+            .field("id", &self.id)
+            .field("entity_id", &self.entity_id)
+            .field("provider", &self.provider)
+            .field("auth_identity_id", &self.auth_identity_id)
+            .field("user_metadata", &self.user_metadata)
+            .field("provider_metadata", &MetadataKeys(&self.provider_metadata))
+            .finish()
     }
 }
 

@@ -43,6 +43,7 @@
 //! | `aws-lc-rs` | crypto backend of `jsonwebtoken`: AWS-LC | yes |
 //! | `rust-crypto` | crypto backend of `jsonwebtoken`: RustCrypto (enable instead of `aws-lc-rs`, never both) | no |
 //! | `sqlite` | [`store::SqliteStore`], the embedded default store | yes |
+//! | `testing` | the store conformance kit `store::testing` and `store_conformance!`, for a store's tests | no |
 //!
 //! ## Modules, in the order a request meets them
 //!

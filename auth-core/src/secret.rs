@@ -59,3 +59,81 @@ impl std::fmt::Debug for Secret {
 pub fn hash_secret(secret: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(secret.as_bytes()))
 }
+
+// ---------------------------------------------------------------- redacted `Debug`
+//
+// What the hand-written `Debug` impls of secret-bearing types print in place of
+// a value: its size or its names, never its content. Debug output ends up in
+// logs and panic messages.
+
+/// A secret's place in `Debug` output: `<redacted, 43 bytes>`.
+pub(crate) struct Redacted(usize);
+
+impl Redacted {
+    /// Stands for `value`.
+    pub(crate) fn of(value: &[u8]) -> Self {
+        Self(value.len())
+    }
+
+    /// Stands for an optional string: `Some(<redacted, n bytes>)` or `None`.
+    pub(crate) fn of_option(value: &Option<String>) -> Option<Self> {
+        value.as_deref().map(|value| Self::of(value.as_bytes()))
+    }
+}
+
+impl std::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "<redacted, {} bytes>", self.0)
+    }
+}
+
+/// The names of some headers, not their values (`Authorization`, `Cookie`).
+pub(crate) struct HeaderNames<'a>(pub(crate) &'a http::HeaderMap);
+
+impl std::fmt::Debug for HeaderNames<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.0.keys()).finish()
+    }
+}
+
+/// The parameter names of a raw query string, not their values (an OAuth
+/// `code`, a token sent where it should not be).
+pub(crate) struct QueryNames<'a>(pub(crate) &'a str);
+
+impl std::fmt::Debug for QueryNames<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names = self
+            .0
+            .split('&')
+            .filter(|pair| !pair.is_empty())
+            .map(|pair| pair.split_once('=').map_or(pair, |(name, _)| name));
+        f.debug_list().entries(names).finish()
+    }
+}
+
+/// A URL without its query: the path a request went to.
+pub(crate) fn url_path(url: &str) -> &str {
+    url.split_once('?').map_or(url, |(path, _)| path)
+}
+
+/// The member names of a JSON object (a body with a password, metadata with a
+/// password hash), not their values; for anything else, its size.
+pub(crate) struct JsonKeys<'a>(pub(crate) &'a serde_json::Value);
+
+impl std::fmt::Debug for JsonKeys<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            serde_json::Value::Object(members) => MetadataKeys(members).fmt(f),
+            other => Redacted::of(other.to_string().as_bytes()).fmt(f),
+        }
+    }
+}
+
+/// The member names of a JSON object map, not their values.
+pub(crate) struct MetadataKeys<'a>(pub(crate) &'a serde_json::Map<String, serde_json::Value>);
+
+impl std::fmt::Debug for MetadataKeys<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.0.keys()).finish()
+    }
+}

@@ -47,8 +47,8 @@ impl ConfigError {
     }
 }
 
-/// How access tokens are signed.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// How access tokens are signed. Its `Debug` shows a secret's length, not the secret.
+#[derive(Clone, PartialEq, Eq)]
 pub enum SigningConfig {
     /// No secret configured: a random HS256 secret for this run (with a warning).
     RandomSecret,
@@ -63,6 +63,20 @@ pub enum SigningConfig {
     },
 }
 
+impl std::fmt::Debug for SigningConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::RandomSecret => f.write_str("RandomSecret"),
+            Self::Secret(secret) => write!(f, "Secret(<redacted, {} bytes>)", secret.len()),
+            Self::PrivateKey { path, algorithm } => f
+                .debug_struct("PrivateKey")
+                .field("path", path)
+                .field("algorithm", algorithm)
+                .finish(),
+        }
+    }
+}
+
 /// Where reset tokens go (issue of the credential lifecycle).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Notifier {
@@ -70,8 +84,9 @@ pub enum Notifier {
     Log,
 }
 
-/// The demo's settings.
-#[derive(Clone, Debug)]
+/// The demo's settings. Its `Debug` shows neither the JWT secret nor a
+/// password in a database URL.
+#[derive(Clone)]
 pub struct DemoConfig {
     /// `AUTH_ADDR`
     pub addr: SocketAddr,
@@ -98,6 +113,41 @@ pub struct DemoConfig {
     /// `AUTH_RESET_TOKEN_TTL`: how long a password reset token lives (default
     /// and maximum 30 minutes).
     pub reset_token_ttl: Duration,
+}
+
+impl std::fmt::Debug for DemoConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DemoConfig")
+            .field("addr", &self.addr)
+            .field("database_url", &without_userinfo(&self.database_url))
+            .field(
+                "redis_url",
+                &self.redis_url.as_deref().map(without_userinfo),
+            )
+            .field("signing", &self.signing)
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .field("token_ttl", &self.token_ttl)
+            .field("cookie_secure", &self.cookie_secure)
+            .field("refresh_tokens", &self.refresh_tokens)
+            .field("throttle", &self.throttle)
+            .field("notify", &self.notify)
+            .field("reset_token_ttl", &self.reset_token_ttl)
+            .finish()
+    }
+}
+
+/// `url` with the user and password of `scheme://user:password@host/...`
+/// replaced, for display.
+fn without_userinfo(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://<redacted>{}", &rest[at..]),
+        None => url.to_owned(),
+    }
 }
 
 impl DemoConfig {

@@ -57,14 +57,17 @@ use serde_json::Value;
 
 use crate::error::AuthError;
 use crate::identity::AuthIdentity;
+use crate::secret::{HeaderNames, JsonKeys, url_path};
 use crate::store::ProviderStore;
 
 pub mod emailpass;
 
 pub use emailpass::EmailPass;
 
-/// What a provider gets from the request (Medusa's `AuthenticationInput`).
-#[derive(Clone, Debug, Default)]
+/// What a provider gets from the request (Medusa's `AuthenticationInput`). Its
+/// `Debug` shows the URL's path and the names of headers, query parameters and
+/// body members: never a password, a token or an OAuth code.
+#[derive(Clone, Default)]
 pub struct AuthenticationInput {
     /// The full request URL as the server saw it (path and query).
     pub url: String,
@@ -83,6 +86,17 @@ impl AuthenticationInput {
             body,
             ..Self::default()
         }
+    }
+}
+
+impl std::fmt::Debug for AuthenticationInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthenticationInput")
+            .field("url", &url_path(&self.url))
+            .field("headers", &HeaderNames(&self.headers))
+            .field("query", &self.query.keys())
+            .field("body", &JsonKeys(&self.body))
+            .finish()
     }
 }
 

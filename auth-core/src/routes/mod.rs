@@ -47,13 +47,16 @@ use crate::identity::{AuthContext, is_valid_actor_type};
 use crate::policy::RoutePolicy;
 use crate::provider::{AuthenticationInput, ProviderOutcome};
 pub use crate::response::{json_response, token_response};
+use crate::secret::{HeaderNames, QueryNames, Redacted, url_path};
 
 /// The largest request body the auth routes read; adapters cap bodies at this
 /// size before buffering them.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// A request to an auth route, as any framework can build it.
-#[derive(Clone, Debug)]
+/// A request to an auth route, as any framework can build it. Its `Debug`
+/// shows the method, the path, header and query parameter names and the body's
+/// length: never a credential or a password.
+#[derive(Clone)]
 pub struct AuthRequest {
     /// The method.
     pub method: Method,
@@ -113,6 +116,20 @@ impl AuthRequest {
 
     fn head(&self) -> RequestHead<'_> {
         RequestHead::new(&self.method, &self.headers, self.query.as_deref())
+    }
+}
+
+impl std::fmt::Debug for AuthRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthRequest")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("query", &self.query.as_deref().map(QueryNames))
+            .field("headers", &HeaderNames(&self.headers))
+            .field("body", &Redacted::of(&self.body))
+            .field("url", &url_path(&self.url))
+            .field("client_addr", &self.client_addr)
+            .finish()
     }
 }
 

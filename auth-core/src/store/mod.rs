@@ -26,10 +26,13 @@
 use async_trait::async_trait;
 
 use crate::identity::{AuthContext, AuthIdentity, Metadata, ProviderIdentity};
+use crate::secret::Redacted;
 
 mod memory;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use memory::MemoryStore;
 #[cfg(feature = "sqlite")]
@@ -143,8 +146,8 @@ pub trait RevocationStore: Send + Sync + 'static {
 }
 
 /// A server-side session, found by the hash of its id (the id itself is only in
-/// the cookie).
-#[derive(Clone, Debug, PartialEq)]
+/// the cookie). Its `Debug` shows the hash's length, not the hash.
+#[derive(Clone, PartialEq)]
 pub struct SessionRecord {
     /// SHA-256 of the session id, base64url.
     pub id_hash: String,
@@ -156,6 +159,18 @@ pub struct SessionRecord {
     pub last_seen_at: u64,
     /// Absolute expiry, Unix seconds.
     pub expires_at: u64,
+}
+
+impl std::fmt::Debug for SessionRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionRecord")
+            .field("id_hash", &Redacted::of(self.id_hash.as_bytes()))
+            .field("context", &self.context)
+            .field("created_at_ms", &self.created_at_ms)
+            .field("last_seen_at", &self.last_seen_at)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
 }
 
 /// Server-side sessions.
@@ -173,8 +188,9 @@ pub trait SessionStore: Send + Sync + 'static {
     async fn delete_identity_sessions(&self, auth_identity_id: &str) -> Result<(), StoreError>;
 }
 
-/// A pending password reset, found by the hash of its token.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A pending password reset, found by the hash of its token. Its `Debug` shows
+/// the hash's length, not the hash.
+#[derive(Clone, PartialEq, Eq)]
 pub struct ResetTokenRecord {
     /// SHA-256 of the reset token, base64url.
     pub token_hash: String,
@@ -186,6 +202,18 @@ pub struct ResetTokenRecord {
     pub provider: String,
     /// Expiry, Unix seconds.
     pub expires_at: u64,
+}
+
+impl std::fmt::Debug for ResetTokenRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResetTokenRecord")
+            .field("token_hash", &Redacted::of(self.token_hash.as_bytes()))
+            .field("auth_identity_id", &self.auth_identity_id)
+            .field("actor_type", &self.actor_type)
+            .field("provider", &self.provider)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
 }
 
 /// Single-use password reset tokens.
@@ -205,8 +233,9 @@ pub trait ResetTokenStore: Send + Sync + 'static {
     async fn delete_identity_reset_tokens(&self, auth_identity_id: &str) -> Result<(), StoreError>;
 }
 
-/// One refresh token of a rotation family.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One refresh token of a rotation family. Its `Debug` shows the hash's
+/// length, not the hash.
+#[derive(Clone, PartialEq, Eq)]
 pub struct RefreshTokenRecord {
     /// SHA-256 of the refresh token, base64url.
     pub token_hash: String,
@@ -220,6 +249,19 @@ pub struct RefreshTokenRecord {
     pub expires_at: u64,
     /// Absolute expiry of the family, Unix seconds.
     pub family_expires_at: u64,
+}
+
+impl std::fmt::Debug for RefreshTokenRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RefreshTokenRecord")
+            .field("token_hash", &Redacted::of(self.token_hash.as_bytes()))
+            .field("family_id", &self.family_id)
+            .field("auth_identity_id", &self.auth_identity_id)
+            .field("actor_type", &self.actor_type)
+            .field("expires_at", &self.expires_at)
+            .field("family_expires_at", &self.family_expires_at)
+            .finish()
+    }
 }
 
 /// What presenting a refresh token did.
@@ -260,8 +302,9 @@ pub trait RefreshTokenStore: Send + Sync + 'static {
     ) -> Result<(), StoreError>;
 }
 
-/// A secret API key, found by the hash of its secret.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A secret API key, found by the hash of its secret. Its `Debug` shows the
+/// `redacted` form, not the hash.
+#[derive(Clone, PartialEq, Eq)]
 pub struct ApiKeyRecord {
     /// `apk_` + ULID.
     pub id: String,
@@ -277,6 +320,20 @@ pub struct ApiKeyRecord {
     pub created_at: u64,
     /// Revocation time, Unix seconds, once revoked.
     pub revoked_at: Option<u64>,
+}
+
+impl std::fmt::Debug for ApiKeyRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiKeyRecord")
+            .field("id", &self.id)
+            .field("secret_hash", &Redacted::of(self.secret_hash.as_bytes()))
+            .field("redacted", &self.redacted)
+            .field("title", &self.title)
+            .field("actor_id", &self.actor_id)
+            .field("created_at", &self.created_at)
+            .field("revoked_at", &self.revoked_at)
+            .finish()
+    }
 }
 
 /// Secret API keys.

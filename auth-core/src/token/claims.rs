@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::TokenError;
 use super::json::{Reason, StrictObject, StrictValue, parse, refuse};
 use crate::identity::{AuthContext, Metadata};
+use crate::secret::Redacted;
 
 /// The verified (or issued) claims of an access token.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -54,13 +55,23 @@ impl AccessClaims {
     }
 }
 
-/// A freshly signed access token and the claims in it.
-#[derive(Clone, Debug, PartialEq)]
+/// A freshly signed access token and the claims in it. Its `Debug` shows the
+/// claims and the token's length, not the token.
+#[derive(Clone, PartialEq)]
 pub struct IssuedToken {
     /// The compact JWS. Never log it; log `claims.jti` instead.
     pub token: String,
     /// What the token says.
     pub claims: AccessClaims,
+}
+
+impl std::fmt::Debug for IssuedToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedToken")
+            .field("token", &Redacted::of(self.token.as_bytes()))
+            .field("claims", &self.claims)
+            .finish()
+    }
 }
 
 /// The claims of a token being issued, serialized straight from borrowed data

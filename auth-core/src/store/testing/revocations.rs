@@ -1,0 +1,44 @@
+//! Behaviour of a [`RevocationStore`]: deny-listed token ids and per-identity cut-offs.
+//!
+//! ```
+//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+//! use std::sync::Arc;
+//! use auth_core::store::MemoryStore;
+//! use auth_core::store::testing::revocations;
+//!
+//! revocations::identity_revocation_keeps_the_latest_time(Arc::new(MemoryStore::new())).await;
+//! # });
+//! ```
+
+use std::sync::Arc;
+
+use crate::store::RevocationStore;
+
+/// A revoked token id is revoked (revoking it twice is fine); others are not.
+pub async fn revoked_token_is_revoked_and_others_are_not<S: RevocationStore + ?Sized>(
+    store: Arc<S>,
+) {
+    let far_future = 4_102_444_800; // 2100-01-01
+    store.revoke_token("jti-1", far_future).await.unwrap();
+    store.revoke_token("jti-1", far_future).await.unwrap();
+    assert!(store.is_token_revoked("jti-1").await.unwrap());
+    assert!(!store.is_token_revoked("jti-2").await.unwrap());
+}
+
+/// An identity's cut-off never moves back, and is the identity's alone.
+pub async fn identity_revocation_keeps_the_latest_time<S: RevocationStore + ?Sized>(store: Arc<S>) {
+    assert_eq!(store.tokens_valid_after("authid_a").await.unwrap(), None);
+    store
+        .revoke_identity_tokens("authid_a", 1_700_000_100)
+        .await
+        .unwrap();
+    store
+        .revoke_identity_tokens("authid_a", 1_700_000_000)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.tokens_valid_after("authid_a").await.unwrap(),
+        Some(1_700_000_100)
+    );
+    assert_eq!(store.tokens_valid_after("authid_b").await.unwrap(), None);
+}
