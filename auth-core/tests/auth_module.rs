@@ -7,12 +7,10 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use auth_core::credentials::RequestHead;
-use auth_core::password::{PasswordHasher, PasswordPolicy};
 use auth_core::provider::{AuthProvider, AuthenticationInput, EmailPass, ProviderOutcome};
 use auth_core::routes::AuthRequest;
 use auth_core::store::{MemoryStore, ProviderStore, RevocationStore, StoreError};
-use auth_core::token::{Algorithm, Key, KeySet, TokenConfig, TokenService};
-use auth_core::{AuthError, AuthModule, RoutePolicy};
+use auth_core::{AuthError, AuthModule, AuthModuleBuilder, RoutePolicy};
 use http::{HeaderMap, HeaderValue, Method, header};
 use serde_json::{Value, json};
 
@@ -64,24 +62,27 @@ struct Fixture {
     store: Arc<MemoryStore>,
 }
 
+const SECRET: &[u8] = b"module test secret, long enough!!";
+
+/// A module with the test's key, issuer and audience, before its stores.
+fn builder() -> AuthModuleBuilder {
+    AuthModule::builder()
+        .hs256(SECRET)
+        .issuer("http://test")
+        .audience("test")
+}
+
 fn fixture() -> Fixture {
-    let key = Key::hmac("k1", Algorithm::HS256, b"module test secret, long enough!!").unwrap();
-    let tokens = TokenService::new(
-        KeySet::new(key).unwrap(),
-        TokenConfig::new("http://test", "test"),
-    )
-    .unwrap();
     let store = Arc::new(MemoryStore::new());
-    let auth = AuthModule::builder(tokens)
+    let auth = builder()
         .identities(store.clone())
         .revocations(store.clone())
-        .provider(EmailPass::new(PasswordHasher::new(
-            PasswordPolicy::default(),
-        )))
+        .provider(EmailPass::default())
         .provider(FakeOAuth)
         .providers_for("user", ["emailpass"])
         .realm("test")
-        .build();
+        .build()
+        .unwrap();
     Fixture { auth, store }
 }
 
@@ -125,7 +126,8 @@ async fn refresh_reflects_an_actor_linked_after_registration() {
     let Fixture { auth, .. } = fixture();
     let token = register(&auth).await;
     let caller = auth.verify_bearer(&token).await.unwrap();
-    auth.identities()
+    auth.service()
+        .identities()
         .link_actor(&caller.auth_identity_id, "customer", "cus_1")
         .await
         .unwrap();
@@ -371,16 +373,11 @@ async fn unreachable_revocation_store_fails_closed_with_503() {
         store,
     } = fixture();
     let token = register(&working).await;
-    let key = Key::hmac("k1", Algorithm::HS256, b"module test secret, long enough!!").unwrap();
-    let tokens = TokenService::new(
-        KeySet::new(key).unwrap(),
-        TokenConfig::new("http://test", "test"),
-    )
-    .unwrap();
-    let broken = AuthModule::builder(tokens)
+    let broken = builder()
         .identities(store)
-        .revocations(Arc::new(UnreachableRevocations))
-        .build();
+        .revocations(UnreachableRevocations)
+        .build()
+        .unwrap();
     // A valid token must not pass unchecked when revocation cannot be checked.
     let headers = bearer(&token);
     let head = RequestHead::new(&Method::GET, &headers, None);

@@ -10,13 +10,14 @@ use std::time::Duration;
 use async_trait::async_trait;
 use auth_core::credentials::RequestHead;
 use auth_core::identity::CredentialKind;
-use auth_core::password::{PasswordHasher, PasswordPolicy};
 use auth_core::provider::EmailPass;
+use auth_core::refresh::RefreshSettings;
 use auth_core::reset::{PasswordReset, ResetNotifier};
 use auth_core::routes::AuthRequest;
+use auth_core::session::SessionSettings;
 use auth_core::store::MemoryStore;
-use auth_core::token::{Algorithm, Key, KeySet, TokenConfig, TokenService};
-use auth_core::{AuthError, AuthModule, RoutePolicy};
+use auth_core::throttle::ThrottleSettings;
+use auth_core::{AuthError, AuthModule, AuthModuleBuilder, RoutePolicy};
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Response, header};
 use serde_json::{Value, json};
@@ -69,38 +70,32 @@ struct Fixture {
     outbox: Outbox,
 }
 
+/// Throttle limits low enough to reach in a test.
+fn test_throttle() -> ThrottleSettings {
+    ThrottleSettings::default()
+        .failures_per_identifier(3)
+        .requests_per_address(6)
+}
+
 fn fixture_with(refresh: bool, throttle: bool) -> Fixture {
-    fixture_configured(|settings| {
-        settings.refresh.enabled = refresh;
-        settings.throttle.enabled = throttle;
+    fixture_configured(|builder| {
+        builder
+            .refresh(RefreshSettings::default().enabled(refresh))
+            .throttle(test_throttle().enabled(throttle))
     })
 }
 
-fn fixture_configured(change: impl FnOnce(&mut auth_core::AuthSettings)) -> Fixture {
-    let key = Key::hmac(
-        "k1",
-        Algorithm::HS256,
-        b"lifecycle test secret, long enough",
-    )
-    .unwrap();
-    let tokens = TokenService::new(
-        KeySet::new(key).unwrap(),
-        TokenConfig::new("http://test", "test"),
-    )
-    .unwrap();
+fn fixture_configured(change: impl FnOnce(AuthModuleBuilder) -> AuthModuleBuilder) -> Fixture {
     let outbox = Outbox::default();
-    let auth = AuthModule::builder(tokens)
-        .store(Arc::new(MemoryStore::new()))
-        .provider(EmailPass::new(PasswordHasher::new(
-            PasswordPolicy::default(),
-        )))
+    let builder = AuthModule::builder()
+        .hs256(b"lifecycle test secret, long enough")
+        .issuer("http://test")
+        .audience("test")
+        .store(MemoryStore::new())
+        .provider(EmailPass::default())
         .notifier(outbox.clone())
-        .configure(|settings| {
-            settings.throttle.failures_per_identifier = 3;
-            settings.throttle.requests_per_address = 6;
-            change(settings);
-        })
-        .build();
+        .throttle(test_throttle());
+    let auth = change(builder).build().unwrap();
     Fixture { auth, outbox }
 }
 
@@ -128,7 +123,8 @@ async fn register_and_login(auth: &AuthModule) -> String {
         .verify_bearer(json_body(&registered)["token"].as_str().unwrap())
         .await
         .unwrap();
-    auth.identities()
+    auth.service()
+        .identities()
         .link_actor(&caller.auth_identity_id, "customer", "cus_1")
         .await
         .unwrap();
@@ -625,7 +621,7 @@ async fn refresh_tokens_are_refused_when_disabled() {
 #[tokio::test(flavor = "multi_thread")]
 async fn api_key_is_accepted_only_where_listed_and_stops_when_revoked() {
     let Fixture { auth, .. } = fixture();
-    let (record, secret) = auth.create_api_key("user_1", "deploys").await.unwrap();
+    let (record, secret) = auth.api_keys().create("user_1", "deploys").await.unwrap();
     let basic = format!("Basic {}", secret.as_str());
     let request_headers = headers(&[(header::AUTHORIZATION, &basic)]);
     let head = RequestHead::new(&Method::GET, &request_headers, None);
@@ -639,13 +635,13 @@ async fn api_key_is_accepted_only_where_listed_and_stops_when_revoked() {
         auth.authorize(&unlisted, &head).await,
         Err(AuthError::MissingCredentials)
     );
-    auth.revoke_api_key(&record.id).await.unwrap();
+    auth.api_keys().revoke(&record.id).await.unwrap();
     assert_eq!(
         auth.authorize(&listed, &head).await,
         Err(AuthError::InvalidToken)
     );
     assert!(matches!(
-        auth.revoke_api_key("apk_unknown").await,
+        auth.api_keys().revoke("apk_unknown").await,
         Err(AuthError::NotFound(_))
     ));
 }
@@ -698,8 +694,9 @@ async fn one_client_address_is_throttled_across_identifiers() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn idle_session_is_refused_and_removed() {
-    let Fixture { auth, .. } =
-        fixture_configured(|settings| settings.session.idle_timeout = Duration::ZERO);
+    let Fixture { auth, .. } = fixture_configured(|builder| {
+        builder.session(SessionSettings::default().idle_timeout(Duration::ZERO))
+    });
     let token = register_and_login(&auth).await;
     let cookie = cookie_of(&create_session(&auth, &token).await);
     let request_headers = headers(&[(header::COOKIE, &cookie)]);
@@ -710,7 +707,7 @@ async fn idle_session_is_refused_and_removed() {
     );
     let id_hash = auth_core::secret::hash_secret(cookie.split_once('=').unwrap().1);
     assert_eq!(
-        auth.sessions().session(&id_hash).await.unwrap(),
+        auth.sessions().store().session(&id_hash).await.unwrap(),
         None,
         "expired sessions are deleted"
     );
@@ -718,8 +715,9 @@ async fn idle_session_is_refused_and_removed() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn session_past_its_absolute_timeout_is_refused() {
-    let Fixture { auth, .. } =
-        fixture_configured(|settings| settings.session.absolute_timeout = Duration::ZERO);
+    let Fixture { auth, .. } = fixture_configured(|builder| {
+        builder.session(SessionSettings::default().absolute_timeout(Duration::ZERO))
+    });
     let token = register_and_login(&auth).await;
     let cookie = cookie_of(&create_session(&auth, &token).await);
     let request_headers = headers(&[(header::COOKIE, &cookie)]);
@@ -745,7 +743,7 @@ async fn refused_session_cookie_is_cleared_in_the_response() {
 #[tokio::test(flavor = "multi_thread")]
 async fn expired_reset_token_is_refused_and_the_password_kept() {
     let Fixture { auth, outbox } =
-        fixture_configured(|settings| settings.reset_token_ttl = Duration::ZERO);
+        fixture_configured(|builder| builder.reset_token_ttl(Duration::ZERO));
     register_and_login(&auth).await;
     request_reset(&auth, EMAIL).await;
     let reset_token = outbox.token_for(EMAIL).await;
