@@ -10,7 +10,8 @@ use auth_core::credentials::RequestHead;
 use auth_core::provider::{AuthProvider, AuthenticationInput, EmailPass, ProviderOutcome};
 use auth_core::routes::AuthRequest;
 use auth_core::store::{MemoryStore, ProviderStore, RevocationStore, StoreError};
-use auth_core::{AuthError, AuthModule, AuthModuleBuilder, RoutePolicy};
+use auth_core::token::{Algorithm, Key, KeySet, TokenConfig, TokenService};
+use auth_core::{AuthError, AuthModule, AuthModuleBuilder, BuildError, RoutePolicy};
 use http::{HeaderMap, HeaderValue, Method, header};
 use serde_json::{Value, json};
 
@@ -393,4 +394,41 @@ async fn unreachable_revocation_store_fails_closed_with_503() {
     let empty = HeaderMap::new();
     let anonymous = RequestHead::new(&Method::GET, &empty, None);
     assert_eq!(broken.authorize(&policy, &anonymous).await, Ok(None));
+}
+
+#[test]
+fn build_names_what_is_missing_instead_of_panicking() {
+    let error = |builder: AuthModuleBuilder| builder.build().err().unwrap().to_string();
+    assert!(error(AuthModule::builder().issuer("i").audience("a")).contains(".hs256(secret)"));
+    assert!(error(AuthModule::builder().hs256(SECRET).audience("a")).contains(".issuer("));
+    assert!(error(AuthModule::builder().hs256(SECRET).issuer("i")).contains(".audience("));
+}
+
+#[test]
+fn build_refuses_a_weak_secret_and_a_key_set_twice() {
+    let weak = AuthModule::builder()
+        .hs256(b"short")
+        .issuer("i")
+        .audience("a")
+        .build();
+    assert!(matches!(weak, Err(BuildError::Tokens(_))));
+    let twice = builder().hs256(SECRET).build();
+    assert!(matches!(twice, Err(BuildError::Conflict(_))));
+    let out_of_range = builder()
+        .token_config(TokenConfig::default().leeway(std::time::Duration::from_secs(61)))
+        .build();
+    assert!(matches!(out_of_range, Err(BuildError::Tokens(_))));
+}
+
+#[test]
+fn a_hand_built_token_service_carries_its_own_issuer() {
+    let key = Key::hmac("k1", Algorithm::HS256, SECRET).unwrap();
+    let tokens = TokenService::new(
+        KeySet::new(key).unwrap(),
+        TokenConfig::new("http://test", "test"),
+    )
+    .unwrap();
+    assert!(AuthModule::builder().tokens(tokens.clone()).build().is_ok());
+    let both = AuthModule::builder().tokens(tokens).issuer("http://other");
+    assert!(matches!(both.build(), Err(BuildError::Conflict(_))));
 }
