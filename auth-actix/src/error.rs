@@ -10,10 +10,12 @@
 //! use auth_actix::AuthRejection;
 //! use auth_core::AuthError;
 //! # fn module() -> auth_core::AuthModule {
-//! #     use auth_core::token::{Algorithm, Key, KeySet, TokenConfig, TokenService};
-//! #     let key = Key::hmac("k1", Algorithm::HS256, b"an example secret of 32+ bytes!!").unwrap();
-//! #     let tokens = TokenService::new(KeySet::new(key).unwrap(), TokenConfig::new("https://auth.example", "store")).unwrap();
-//! #     auth_core::AuthModule::builder(tokens).build()
+//! #     auth_core::AuthModule::builder()
+//! #         .hs256(b"an example secret of 32+ bytes!!")
+//! #         .issuer("https://auth.example")
+//! #         .audience("store")
+//! #         .build()
+//! #         .unwrap()
 //! # }
 //! let auth = module();
 //!

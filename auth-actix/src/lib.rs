@@ -10,16 +10,16 @@
 //! # actix_web::rt::System::new().block_on(async {
 //! use actix_web::{App, HttpResponse, test, web};
 //! use auth_actix::{AuthUser, RequireAuth};
-//! use auth_core::password::{PasswordHasher, PasswordPolicy};
 //! use auth_core::provider::EmailPass;
-//! use auth_core::token::{Algorithm, Key, KeySet, TokenConfig, TokenService};
 //! use auth_core::{AuthModule, RoutePolicy};
 //!
-//! let key = Key::hmac("k1", Algorithm::HS256, b"an example secret of 32+ bytes!!").unwrap();
-//! let tokens = TokenService::new(KeySet::new(key).unwrap(), TokenConfig::new("https://auth.example", "store")).unwrap();
-//! let auth = AuthModule::builder(tokens)
-//!     .provider(EmailPass::new(PasswordHasher::new(PasswordPolicy::default())))
-//!     .build();
+//! let auth = AuthModule::builder()
+//!     .hs256(b"an example secret of 32+ bytes!!")
+//!     .issuer("https://auth.example")
+//!     .audience("store")
+//!     .provider(EmailPass::default())
+//!     .build()
+//!     .unwrap();
 //!
 //! async fn whoami(user: AuthUser) -> HttpResponse {
 //!     HttpResponse::Ok().body(user.auth_identity_id.clone())
@@ -60,10 +60,12 @@
 //!
 //! ```no_run
 //! # fn module() -> auth_core::AuthModule {
-//! #     use auth_core::token::{Algorithm, Key, KeySet, TokenConfig, TokenService};
-//! #     let key = Key::hmac("k1", Algorithm::HS256, b"an example secret of 32+ bytes!!").unwrap();
-//! #     let keys = KeySet::new(key).unwrap();
-//! #     auth_core::AuthModule::builder(TokenService::new(keys, TokenConfig::new("http://a", "a")).unwrap()).build()
+//! #     auth_core::AuthModule::builder()
+//! #         .hs256(b"an example secret of 32+ bytes!!")
+//! #         .issuer("http://a")
+//! #         .audience("a")
+//! #         .build()
+//! #         .unwrap()
 //! # }
 //! use actix_web::{App, HttpServer};
 //!

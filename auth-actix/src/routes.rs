@@ -10,10 +10,12 @@
 //! ```
 //! # actix_web::rt::System::new().block_on(async {
 //! use actix_web::{App, test};
-//! # use auth_core::token::{Algorithm, Key, KeySet, TokenConfig, TokenService};
-//! # let key = Key::hmac("k1", Algorithm::HS256, b"an example secret of 32+ bytes!!").unwrap();
-//! # let tokens = TokenService::new(KeySet::new(key).unwrap(), TokenConfig::new("https://auth.example", "store")).unwrap();
-//! # let auth = auth_core::AuthModule::builder(tokens).build();
+//! # let auth = auth_core::AuthModule::builder()
+//! #     .hs256(b"an example secret of 32+ bytes!!")
+//! #     .issuer("https://auth.example")
+//! #     .audience("store")
+//! #     .build()
+//! #     .unwrap();
 //! let app = test::init_service(App::new().configure(auth_actix::configure(auth))).await;
 //!
 //! let request = test::TestRequest::get().uri("/.well-known/jwks.json").to_request();

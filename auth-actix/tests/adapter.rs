@@ -8,7 +8,6 @@ use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
 use actix_web::{App, FromRequest, HttpResponse, web};
 use auth_actix::{AuthUser, MaybeAuthUser, RequireAuth};
-use auth_core::password::{PasswordHasher, PasswordPolicy};
 use auth_core::provider::EmailPass;
 use auth_core::routes::{AuthRequest, MAX_BODY_BYTES};
 use auth_core::token::{Algorithm, Key, KeySet, TokenConfig, TokenService};
@@ -29,11 +28,11 @@ fn token_service(secret: &[u8]) -> TokenService {
 }
 
 fn module() -> AuthModule {
-    AuthModule::builder(token_service(SECRET))
-        .provider(EmailPass::new(PasswordHasher::new(
-            PasswordPolicy::default(),
-        )))
+    AuthModule::builder()
+        .tokens(token_service(SECRET))
+        .provider(EmailPass::default())
         .build()
+        .expect("valid module")
 }
 
 fn context(actor_type: &str, actor_id: &str) -> AuthContext {
@@ -46,7 +45,8 @@ fn context(actor_type: &str, actor_id: &str) -> AuthContext {
 }
 
 fn customer_token(auth: &AuthModule) -> String {
-    auth.issue_token(&context("customer", "cus_1"))
+    auth.access_tokens()
+        .issue(&context("customer", "cus_1"))
         .expect("signing works")
 }
 

@@ -9,9 +9,8 @@
 use std::hint::black_box;
 
 use auth_axum::AuthLayer;
-use auth_core::password::{PasswordHasher, PasswordPolicy};
 use auth_core::provider::EmailPass;
-use auth_core::token::{Algorithm, Key, KeySet, TokenConfig, TokenService};
+use auth_core::token::TokenConfig;
 use auth_core::{AuthContext, AuthModule, RoutePolicy};
 use axum::Router;
 use axum::body::Body;
@@ -24,27 +23,27 @@ const SECRET: &[u8] = b"a bench secret that is long enough!";
 
 /// A module like the adapter tests build, with the given token cache size.
 fn module(secret: &[u8], cache_capacity: usize) -> AuthModule {
-    let key = Key::hmac("k1", Algorithm::HS256, secret).unwrap();
-    let mut config = TokenConfig::new("http://bench", "bench");
-    config.cache_capacity = cache_capacity;
-    let tokens = TokenService::new(KeySet::new(key).unwrap(), config).unwrap();
-    AuthModule::builder(tokens)
-        .provider(EmailPass::new(PasswordHasher::new(
-            PasswordPolicy::default(),
-        )))
+    AuthModule::builder()
+        .hs256(secret)
+        .issuer("http://bench")
+        .audience("bench")
+        .token_config(TokenConfig::default().cache_capacity(cache_capacity))
+        .provider(EmailPass::default())
         .build()
+        .unwrap()
 }
 
 fn token(auth: &AuthModule) -> String {
     let mut app_metadata = auth_core::identity::Metadata::new();
     app_metadata.insert("customer_id".into(), "cus_01HZX3".into());
-    auth.issue_token(&AuthContext {
-        actor_id: "cus_01HZX3".into(),
-        actor_type: "customer".into(),
-        auth_identity_id: "authid_01HZX4".into(),
-        app_metadata,
-    })
-    .unwrap()
+    auth.access_tokens()
+        .issue(&AuthContext {
+            actor_id: "cus_01HZX3".into(),
+            actor_type: "customer".into(),
+            auth_identity_id: "authid_01HZX4".into(),
+            app_metadata,
+        })
+        .unwrap()
 }
 
 async fn handler() -> &'static str {

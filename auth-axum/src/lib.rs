@@ -8,7 +8,6 @@
 //!
 //! ```
 //! use auth_axum::{AuthLayer, AuthUser, auth_routes, jwks_route};
-//! use auth_core::token::{Algorithm, Key, KeySet, TokenConfig, TokenService};
 //! use auth_core::{AuthModule, RoutePolicy};
 //! use axum::Router;
 //! use axum::body::Body;
@@ -36,9 +35,12 @@
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() {
-//! let key = Key::hmac("k1", Algorithm::HS256, b"an example secret of 32+ bytes!!").unwrap();
-//! let tokens = TokenService::new(KeySet::new(key).unwrap(), TokenConfig::new("https://auth.example", "store")).unwrap();
-//! let auth = AuthModule::builder(tokens).build();
+//! let auth = AuthModule::builder()
+//!     .hs256(b"an example secret of 32+ bytes!!")
+//!     .issuer("https://auth.example")
+//!     .audience("store")
+//!     .build()
+//!     .unwrap();
 //!
 //! let customers = RoutePolicy::actor_types(["customer"]);
 //! let app = Router::new()

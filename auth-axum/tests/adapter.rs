@@ -3,10 +3,8 @@
 #![allow(clippy::unwrap_used)] // In tests a panic is a failure report.
 
 use auth_axum::{AuthLayer, AuthUser, auth_routes, jwks_route};
-use auth_core::password::{PasswordHasher, PasswordPolicy};
 use auth_core::provider::EmailPass;
 use auth_core::routes::MAX_BODY_BYTES;
-use auth_core::token::{Algorithm, Key, KeySet, TokenConfig, TokenService};
 use auth_core::{AuthContext, AuthError, AuthModule, RoutePolicy};
 use axum::Router;
 use axum::body::Body;
@@ -19,17 +17,13 @@ use tower::ServiceExt as _;
 // --- fixtures -------------------------------------------------------------
 
 fn module_with_secret(secret: &[u8]) -> AuthModule {
-    let key = Key::hmac("k1", Algorithm::HS256, secret).unwrap();
-    let tokens = TokenService::new(
-        KeySet::new(key).unwrap(),
-        TokenConfig::new("http://test", "test"),
-    )
-    .unwrap();
-    AuthModule::builder(tokens)
-        .provider(EmailPass::new(PasswordHasher::new(
-            PasswordPolicy::default(),
-        )))
+    AuthModule::builder()
+        .hs256(secret)
+        .issuer("http://test")
+        .audience("test")
+        .provider(EmailPass::default())
         .build()
+        .unwrap()
 }
 
 fn module() -> AuthModule {
@@ -79,13 +73,14 @@ fn app(auth: &AuthModule) -> Router {
 }
 
 fn token(auth: &AuthModule, actor_type: &str, actor_id: &str) -> String {
-    auth.issue_token(&AuthContext {
-        actor_id: actor_id.into(),
-        actor_type: actor_type.into(),
-        auth_identity_id: "authid_test".into(),
-        app_metadata: Default::default(),
-    })
-    .unwrap()
+    auth.access_tokens()
+        .issue(&AuthContext {
+            actor_id: actor_id.into(),
+            actor_type: actor_type.into(),
+            auth_identity_id: "authid_test".into(),
+            app_metadata: Default::default(),
+        })
+        .unwrap()
 }
 
 fn get_with(uri: &str, bearer: Option<&str>) -> Request<Body> {

@@ -8,28 +8,30 @@
 //!
 //! ```
 //! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
-//! use auth_core::token::{Algorithm, Key, KeySet, TokenConfig, TokenService};
-//! use auth_core::AuthModule;
+//! use std::sync::Arc;
+//! use auth_core::api_key::ApiKeys;
+//! use auth_core::clock::SystemClock;
+//! use auth_core::store::MemoryStore;
 //!
-//! let key = Key::hmac("k1", Algorithm::HS256, b"an example secret of 32+ bytes!!").unwrap();
-//! let tokens = TokenService::new(KeySet::new(key).unwrap(), TokenConfig::new("https://a.example", "a")).unwrap();
-//! let auth = AuthModule::builder(tokens).build();
-//!
-//! let (record, secret) = auth.create_api_key("user_1", "CI deploys").await.unwrap();
-//! let caller = auth.verify_api_key(secret.as_str()).await.unwrap();
+//! let keys = ApiKeys::new(Arc::new(MemoryStore::new()), Arc::new(SystemClock));
+//! let (record, secret) = keys.create("user_1", "CI deploys").await.unwrap();
+//! let caller = keys.verify(secret.as_str()).await.unwrap();
 //! assert_eq!((caller.actor_type.as_str(), caller.actor_id.as_str()), ("user", "user_1"));
-//! auth.revoke_api_key(&record.id).await.unwrap();
-//! assert!(auth.verify_api_key(secret.as_str()).await.is_err());
+//! keys.revoke(&record.id).await.unwrap();
+//! assert!(keys.verify(secret.as_str()).await.is_err());
 //! # });
 //! ```
+//!
+//! In a module, the same service is [`AuthModule::api_keys`](crate::AuthModule::api_keys).
 
-use crate::AuthModule;
-use crate::clock::now_secs;
+use std::sync::Arc;
+
+use crate::clock::SharedClock;
 use crate::error::AuthError;
 use crate::identity::{AuthContext, CredentialKind, new_id};
 use crate::policy::Authenticated;
 use crate::secret::{Secret, hash_secret};
-use crate::store::{ApiKeyRecord, StoreError};
+use crate::store::{ApiKeyRecord, ApiKeyStore, StoreError};
 
 /// The actor type API keys act as.
 pub const API_KEY_ACTOR_TYPE: &str = "user";
@@ -48,10 +50,22 @@ fn redact(secret: &str) -> String {
     format!("{head}***{tail}")
 }
 
-impl AuthModule {
+/// Secret API keys in an [`ApiKeyStore`].
+#[derive(Clone)]
+pub struct ApiKeys {
+    store: Arc<dyn ApiKeyStore>,
+    clock: SharedClock,
+}
+
+impl ApiKeys {
+    /// Keys kept in `store`.
+    pub fn new(store: Arc<dyn ApiKeyStore>, clock: SharedClock) -> Self {
+        Self { store, clock }
+    }
+
     /// Creates a secret key acting as the `user` actor `actor_id`. The secret
     /// is returned once and never stored.
-    pub async fn create_api_key(
+    pub async fn create(
         &self,
         actor_id: &str,
         title: &str,
@@ -63,17 +77,17 @@ impl AuthModule {
             redacted: redact(secret.as_str()),
             title: title.to_owned(),
             actor_id: actor_id.to_owned(),
-            created_at: now_secs(),
+            created_at: self.clock.now_secs(),
             revoked_at: None,
         };
-        self.api_keys().create_api_key(&record).await?;
+        self.store.create_api_key(&record).await?;
         tracing::info!(api_key = %record.id, actor_id, "API key created");
         Ok((record, secret))
     }
 
     /// Revokes a key by id; `404` for an unknown id.
-    pub async fn revoke_api_key(&self, id: &str) -> Result<ApiKeyRecord, AuthError> {
-        match self.api_keys().revoke_api_key(id, now_secs()).await {
+    pub async fn revoke(&self, id: &str) -> Result<ApiKeyRecord, AuthError> {
+        match self.store.revoke_api_key(id, self.clock.now_secs()).await {
             Ok(record) => {
                 tracing::info!(api_key = %record.id, "API key revoked");
                 Ok(record)
@@ -84,9 +98,9 @@ impl AuthModule {
     }
 
     /// Authenticates a presented secret key.
-    pub async fn verify_api_key(&self, secret: &str) -> Result<Authenticated, AuthError> {
+    pub async fn verify(&self, secret: &str) -> Result<Authenticated, AuthError> {
         let record = self
-            .api_keys()
+            .store
             .api_key_by_secret_hash(&hash_secret(secret))
             .await?
             .filter(|record| record.revoked_at.is_none())

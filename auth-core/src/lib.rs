@@ -8,18 +8,19 @@
 //!
 //! ```
 //! # tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(async {
-//! use auth_core::password::{PasswordHasher, PasswordPolicy};
 //! use auth_core::provider::EmailPass;
 //! use auth_core::routes::AuthRequest;
-//! use auth_core::token::{Algorithm, Key, KeySet, TokenConfig, TokenService};
+//! use auth_core::store::SqliteStore;
 //! use auth_core::AuthModule;
 //! use http::Method;
 //!
-//! let key = Key::hmac("k1", Algorithm::HS256, b"an example secret of 32+ bytes!!").unwrap();
-//! let tokens = TokenService::new(KeySet::new(key).unwrap(), TokenConfig::new("https://auth.example", "store")).unwrap();
-//! let auth = AuthModule::builder(tokens)
-//!     .provider(EmailPass::new(PasswordHasher::new(PasswordPolicy::default())))
-//!     .build();
+//! let auth = AuthModule::builder()
+//!     .hs256(b"an example secret of 32+ bytes!!")
+//!     .issuer("https://auth.example")
+//!     .audience("store")
+//!     .store(SqliteStore::connect("sqlite::memory:").await?)
+//!     .provider(EmailPass::default())
+//!     .build()?;
 //!
 //! let body = r#"{"email":"ada@example.com","password":"correct horse"}"#;
 //! let registered = auth
@@ -33,8 +34,14 @@
 //! let caller = auth.verify_bearer(token["token"].as_str().unwrap()).await.unwrap();
 //! assert_eq!(caller.actor_type, "customer");
 //! assert_eq!(caller.actor_id, ""); // not linked to a customer yet
-//! # });
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
 //! ```
+//!
+//! The long form, for several keys, other algorithms and rotation, builds a
+//! [`token::KeySet`] and hands it to [`AuthModuleBuilder::keys`]. Every
+//! expiry reads one [`clock::Clock`], which tests replace with a
+//! [`clock::TestClock`].
 //!
 //! ## Cargo features
 //!
@@ -51,12 +58,17 @@
 //! - [`token`]: signing and strictly verifying access tokens;
 //! - [`policy`]: what a route accepts;
 //! - [`module`]: [`AuthModule`], the assembled module adapters hold;
-//! - [`routes`]: the auth routes of the HTTP contract;
+//! - [`access_token`], [`revocation`], [`session`], [`api_key`]: the
+//!   credentials a request can carry, one service each;
+//! - [`routes`]: the auth routes of the HTTP contract, over [`refresh`],
+//!   [`reset`] and [`throttle`];
+//! - [`clock`]: the one clock every expiry reads;
 //! - [`service`], [`provider`], [`password`]: Medusa's operations, providers, hashing;
 //! - [`identity`], [`store`]: the data model and its storage;
 //! - [`error`]: [`AuthError`], status codes, challenges and bodies.
 #![forbid(unsafe_code)]
 
+pub mod access_token;
 pub mod api_key;
 pub mod clock;
 pub mod credentials;
@@ -69,6 +81,7 @@ pub mod provider;
 pub mod refresh;
 pub mod reset;
 pub mod response;
+pub mod revocation;
 pub mod routes;
 pub mod secret;
 pub mod service;
@@ -79,5 +92,5 @@ pub mod token;
 
 pub use error::AuthError;
 pub use identity::{AuthContext, CredentialKind};
-pub use module::{AuthModule, AuthModuleBuilder, AuthSettings, AuthStore};
+pub use module::{AuthModule, AuthModuleBuilder, AuthSettings, AuthStore, BuildError};
 pub use policy::{Authenticated, RoutePolicy};

@@ -1,31 +1,41 @@
 //! The assembled auth module: what the adapters hold.
 //!
-//! [`AuthModule`] joins the provider registry, the token service and the stores,
-//! and answers the two questions an adapter asks:
+//! [`AuthModule`] composes one small service per concern (the provider
+//! registry and identities in [`AuthService`], [`AccessTokens`], [`Sessions`],
+//! [`RefreshTokens`], [`PasswordResets`], [`ApiKeys`], [`Throttle`]) over the
+//! stores and one [`Clock`], and answers the questions an adapter asks:
 //!
-//! - [`authorize`](AuthModule::authorize): does this request pass this route's
-//!   [`RoutePolicy`]? (the extractor, middleware or filter of each framework)
+//! - [`authorize`](AuthModule::authorize) / [`require`](AuthModule::require):
+//!   does this request pass this route's [`RoutePolicy`]? (the extractor,
+//!   middleware or filter of each framework)
 //! - [`handle`](AuthModule::handle): what is the response to this auth route?
 //!   (the `/auth/...` routes of the HTTP contract)
+//! - [`error_response`](AuthModule::error_response) and
+//!   [`jwks_response`](AuthModule::jwks_response).
+//!
+//! An application that wants one concern reaches its service directly:
+//! `auth.api_keys().create(..)`, `auth.sessions().verify(..)`, ...
 //!
 //! ```
 //! # tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(async {
 //! use auth_core::credentials::RequestHead;
 //! use auth_core::policy::RoutePolicy;
-//! use auth_core::token::{Algorithm, Key, KeySet, TokenConfig, TokenService};
 //! use auth_core::{AuthError, AuthModule};
 //! use http::{HeaderMap, Method};
 //!
-//! let key = Key::hmac("k1", Algorithm::HS256, b"an example secret of 32+ bytes!!").unwrap();
-//! let tokens = TokenService::new(KeySet::new(key).unwrap(), TokenConfig::new("https://auth.example", "store")).unwrap();
-//! let auth = AuthModule::builder(tokens).build();
+//! let auth = AuthModule::builder()
+//!     .hs256(b"an example secret of 32+ bytes!!")
+//!     .issuer("https://auth.example")
+//!     .audience("store")
+//!     .build()?;
 //!
 //! let headers = HeaderMap::new();
 //! let head = RequestHead::new(&Method::GET, &headers, None);
 //! let policy = RoutePolicy::actor_types(["customer"]);
 //! assert_eq!(auth.authorize(&policy, &head).await, Err(AuthError::MissingCredentials));
 //! assert_eq!(auth.authorize(&policy.allow_unauthenticated(), &head).await, Ok(None));
-//! # });
+//! # Ok::<(), auth_core::BuildError>(())
+//! # }).unwrap();
 //! ```
 
 use std::collections::HashMap;
@@ -35,37 +45,44 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::Response;
 
+use crate::access_token::AccessTokens;
+use crate::api_key::ApiKeys;
+use crate::clock::{Clock, SharedClock, SystemClock};
 use crate::credentials::{Credentials, RequestHead};
 use crate::error::AuthError;
-use crate::identity::{AuthContext, CredentialKind};
+use crate::identity::CredentialKind;
 use crate::policy::{Authenticated, RoutePolicy};
 use crate::provider::{AuthProvider, ProviderRegistry};
-use crate::refresh::RefreshSettings;
-use crate::reset::ResetNotifier;
+use crate::refresh::{RefreshSettings, RefreshTokens};
+use crate::reset::{MAX_RESET_TOKEN_TTL, NoNotifier, PasswordResets, ResetNotifier};
+use crate::revocation::Revocations;
+use crate::routes::{AuthRequest, AuthRoute, RouteServices};
 use crate::service::AuthService;
-use crate::session::SessionSettings;
+use crate::session::{SessionSettings, Sessions};
 use crate::store::{
     ApiKeyStore, IdentityStore, MemoryStore, RefreshTokenStore, ResetTokenStore, RevocationStore,
     SessionStore, ThrottleStore,
 };
-use crate::throttle::ThrottleSettings;
-use crate::token::{AccessClaims, TokenError, TokenService};
+use crate::throttle::{Throttle, ThrottleSettings};
+use crate::token::{Algorithm, Key, KeyError, KeySet, TokenConfig, TokenService};
 
-/// Settings that shape responses and route checks.
+/// Settings of the module itself: challenges and which providers each actor
+/// type may use. The services' settings are [`SessionSettings`],
+/// [`RefreshSettings`] and [`ThrottleSettings`].
+///
+/// ```
+/// use auth_core::AuthSettings;
+///
+/// let settings = AuthSettings::default().realm("shop").providers_for("user", ["emailpass"]);
+/// assert_eq!(settings.realm, "shop");
+/// ```
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct AuthSettings {
-    /// The `realm` of `WWW-Authenticate` challenges.
+    /// The `realm` of `WWW-Authenticate` challenges (default `auth`).
     pub realm: String,
     /// Which providers each actor type may use; an actor type not listed may use all.
     pub providers_per_actor: HashMap<String, Vec<String>>,
-    /// Server-side sessions and their cookie.
-    pub session: SessionSettings,
-    /// Rotating refresh tokens (off by default).
-    pub refresh: RefreshSettings,
-    /// Throttling of login, register, reset-password and update.
-    pub throttle: ThrottleSettings,
-    /// How long a password reset token lives (at most 30 minutes).
-    pub reset_token_ttl: Duration,
 }
 
 impl Default for AuthSettings {
@@ -73,31 +90,29 @@ impl Default for AuthSettings {
         Self {
             realm: "auth".into(),
             providers_per_actor: HashMap::new(),
-            session: SessionSettings::default(),
-            refresh: RefreshSettings::default(),
-            throttle: ThrottleSettings::default(),
-            reset_token_ttl: Duration::from_secs(30 * 60),
         }
     }
 }
 
-/// The auth module. Cheap to clone; share one per application.
-#[derive(Clone)]
-pub struct AuthModule {
-    inner: Arc<Inner>,
-}
+impl AuthSettings {
+    /// Sets the `realm` of challenges.
+    pub fn realm(mut self, realm: impl Into<String>) -> Self {
+        self.realm = realm.into();
+        self
+    }
 
-struct Inner {
-    service: AuthService,
-    tokens: TokenService,
-    revocations: Arc<dyn RevocationStore>,
-    sessions: Arc<dyn SessionStore>,
-    reset_tokens: Arc<dyn ResetTokenStore>,
-    refresh_tokens: Arc<dyn RefreshTokenStore>,
-    api_keys: Arc<dyn ApiKeyStore>,
-    throttle: Arc<dyn ThrottleStore>,
-    notifier: Arc<dyn ResetNotifier>,
-    settings: AuthSettings,
+    /// Restricts `actor_type` to these providers (Medusa's `authMethodsPerActor`).
+    pub fn providers_for<I, S>(mut self, actor_type: impl Into<String>, providers: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.providers_per_actor.insert(
+            actor_type.into(),
+            providers.into_iter().map(Into::into).collect(),
+        );
+        self
+    }
 }
 
 /// Every store the module uses, as one type: implemented by [`MemoryStore`]
@@ -124,75 +139,207 @@ impl<T> AuthStore for T where
 {
 }
 
+/// A store as the builder's setters take it: by value, or already in an
+/// `Arc` (to keep a handle on it).
+///
+/// `T` is the store trait object (`dyn SessionStore`, `dyn AuthStore`, ...).
+pub trait IntoSharedStore<T: ?Sized> {
+    /// The store, shared.
+    fn into_shared(self) -> Arc<T>;
+}
+
+macro_rules! shared_store {
+    ($($store:ident),* $(,)?) => {$(
+        impl<S: $store> IntoSharedStore<dyn $store> for S {
+            fn into_shared(self) -> Arc<dyn $store> {
+                Arc::new(self)
+            }
+        }
+        impl<S: $store> IntoSharedStore<dyn $store> for Arc<S> {
+            fn into_shared(self) -> Arc<dyn $store> {
+                self
+            }
+        }
+        impl IntoSharedStore<dyn $store> for Arc<dyn $store> {
+            fn into_shared(self) -> Arc<dyn $store> {
+                self
+            }
+        }
+    )*};
+}
+
+shared_store!(
+    AuthStore,
+    IdentityStore,
+    RevocationStore,
+    SessionStore,
+    ResetTokenStore,
+    RefreshTokenStore,
+    ApiKeyStore,
+    ThrottleStore,
+);
+
+/// Why [`AuthModuleBuilder::build`] refused to build a module.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// No signing key: call `.hs256(secret)`, `.keys(KeySet)` or `.tokens(TokenService)`.
+    #[error("no signing key: call .hs256(secret), .keys(KeySet) or .tokens(TokenService)")]
+    MissingKey,
+    /// No issuer: call `.issuer(..)`.
+    #[error("no token issuer: call .issuer(..)")]
+    MissingIssuer,
+    /// No audience: call `.audience(..)`.
+    #[error("no token audience: call .audience(..)")]
+    MissingAudience,
+    /// The key or the token configuration was refused (a weak secret, a leeway
+    /// over 60 s, ...).
+    #[error("token keys or configuration refused: {0}")]
+    Tokens(#[from] KeyError),
+    /// Two setters say different things about the same part.
+    #[error("conflicting setup: {0}")]
+    Conflict(&'static str),
+}
+
+/// Where the token service comes from.
+enum Signing {
+    Missing,
+    Keys(Result<KeySet, KeyError>),
+    Tokens(TokenService),
+}
+
+/// The key id [`AuthModuleBuilder::hs256`] gives its key.
+pub const HS256_KID: &str = "hs256";
+
 /// Builds an [`AuthModule`]; see [`AuthModule::builder`].
 #[must_use]
 pub struct AuthModuleBuilder {
-    tokens: TokenService,
+    signing: Signing,
+    token_config: TokenConfig,
+    issuer: Option<String>,
+    audience: Option<String>,
     registry: ProviderRegistry,
-    store: Arc<dyn StoreSet>,
-    revocations: Option<Arc<dyn RevocationStore>>,
+    store: Option<Arc<dyn AuthStore>>,
     identities: Option<Arc<dyn IdentityStore>>,
+    revocations: Option<Arc<dyn RevocationStore>>,
+    sessions: Option<Arc<dyn SessionStore>>,
+    reset_tokens: Option<Arc<dyn ResetTokenStore>>,
+    refresh_tokens: Option<Arc<dyn RefreshTokenStore>>,
+    api_keys: Option<Arc<dyn ApiKeyStore>>,
+    throttle_store: Option<Arc<dyn ThrottleStore>>,
     notifier: Arc<dyn ResetNotifier>,
+    clock: SharedClock,
     settings: AuthSettings,
-}
-
-/// [`AuthStore`] as a trait object that can hand out each part.
-trait StoreSet: Send + Sync {
-    fn identities(self: Arc<Self>) -> Arc<dyn IdentityStore>;
-    fn revocations(self: Arc<Self>) -> Arc<dyn RevocationStore>;
-    fn sessions(self: Arc<Self>) -> Arc<dyn SessionStore>;
-    fn reset_tokens(self: Arc<Self>) -> Arc<dyn ResetTokenStore>;
-    fn refresh_tokens(self: Arc<Self>) -> Arc<dyn RefreshTokenStore>;
-    fn api_keys(self: Arc<Self>) -> Arc<dyn ApiKeyStore>;
-    fn throttle(self: Arc<Self>) -> Arc<dyn ThrottleStore>;
-}
-
-impl<T: AuthStore> StoreSet for T {
-    fn identities(self: Arc<Self>) -> Arc<dyn IdentityStore> {
-        self
-    }
-    fn revocations(self: Arc<Self>) -> Arc<dyn RevocationStore> {
-        self
-    }
-    fn sessions(self: Arc<Self>) -> Arc<dyn SessionStore> {
-        self
-    }
-    fn reset_tokens(self: Arc<Self>) -> Arc<dyn ResetTokenStore> {
-        self
-    }
-    fn refresh_tokens(self: Arc<Self>) -> Arc<dyn RefreshTokenStore> {
-        self
-    }
-    fn api_keys(self: Arc<Self>) -> Arc<dyn ApiKeyStore> {
-        self
-    }
-    fn throttle(self: Arc<Self>) -> Arc<dyn ThrottleStore> {
-        self
-    }
+    session: SessionSettings,
+    refresh: RefreshSettings,
+    throttle: ThrottleSettings,
+    reset_token_ttl: Duration,
+    conflict: Option<&'static str>,
 }
 
 impl AuthModuleBuilder {
+    fn sign_with(mut self, signing: Signing) -> Self {
+        if !matches!(self.signing, Signing::Missing) {
+            self.conflict
+                .get_or_insert("the signing key is set twice (.hs256, .keys or .tokens)");
+        }
+        self.signing = signing;
+        self
+    }
+
+    /// Signs and verifies with one HS256 secret (at least 32 bytes, not a
+    /// known weak secret), under the key id [`HS256_KID`]. For several keys,
+    /// other algorithms or rotation, use [`keys`](Self::keys).
+    pub fn hs256(self, secret: impl AsRef<[u8]>) -> Self {
+        let keys = Key::hmac(HS256_KID, Algorithm::HS256, secret.as_ref()).and_then(KeySet::new);
+        self.sign_with(Signing::Keys(keys))
+    }
+
+    /// Signs with `keys.signing_key()` and verifies with every key of the set.
+    pub fn keys(self, keys: KeySet) -> Self {
+        self.sign_with(Signing::Keys(Ok(keys)))
+    }
+
+    /// A token service built by hand; it carries its own issuer, audience and
+    /// [`TokenConfig`], so `.issuer`, `.audience` and `.token_config` do not go
+    /// with it. The module's clock replaces the service's.
+    pub fn tokens(self, tokens: TokenService) -> Self {
+        self.sign_with(Signing::Tokens(tokens))
+    }
+
+    /// The `iss` of issued tokens, required of verified ones. Required.
+    pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.issuer = Some(issuer.into());
+        self
+    }
+
+    /// The `aud` of issued tokens, required of verified ones. Required.
+    pub fn audience(mut self, audience: impl Into<String>) -> Self {
+        self.audience = Some(audience.into());
+        self
+    }
+
+    /// Lifetimes, leeway and limits of access tokens (default
+    /// [`TokenConfig::default`]). Its issuer and audience are used unless
+    /// [`issuer`](Self::issuer) and [`audience`](Self::audience) are called,
+    /// in any order.
+    pub fn token_config(mut self, config: TokenConfig) -> Self {
+        self.token_config = config;
+        self
+    }
+
     /// Adds a provider to the registry.
     pub fn provider(mut self, provider: impl AuthProvider) -> Self {
         self.registry.register(provider);
         self
     }
 
-    /// One store for everything (default: a [`MemoryStore`]).
-    pub fn store<S: AuthStore>(mut self, store: Arc<S>) -> Self {
-        self.store = store;
+    /// One store for everything, by value (or an `Arc` of it); default a
+    /// [`MemoryStore`]. The per-concern setters below override it.
+    pub fn store(mut self, store: impl IntoSharedStore<dyn AuthStore>) -> Self {
+        self.store = Some(store.into_shared());
         self
     }
 
     /// A separate identity store (e.g. a shared database while sessions stay local).
-    pub fn identities(mut self, store: Arc<dyn IdentityStore>) -> Self {
-        self.identities = Some(store);
+    pub fn identities(mut self, store: impl IntoSharedStore<dyn IdentityStore>) -> Self {
+        self.identities = Some(store.into_shared());
         self
     }
 
     /// A separate revocation store.
-    pub fn revocations(mut self, store: Arc<dyn RevocationStore>) -> Self {
-        self.revocations = Some(store);
+    pub fn revocations(mut self, store: impl IntoSharedStore<dyn RevocationStore>) -> Self {
+        self.revocations = Some(store.into_shared());
+        self
+    }
+
+    /// A separate session store.
+    pub fn sessions(mut self, store: impl IntoSharedStore<dyn SessionStore>) -> Self {
+        self.sessions = Some(store.into_shared());
+        self
+    }
+
+    /// A separate password reset token store.
+    pub fn reset_tokens(mut self, store: impl IntoSharedStore<dyn ResetTokenStore>) -> Self {
+        self.reset_tokens = Some(store.into_shared());
+        self
+    }
+
+    /// A separate refresh token store.
+    pub fn refresh_tokens(mut self, store: impl IntoSharedStore<dyn RefreshTokenStore>) -> Self {
+        self.refresh_tokens = Some(store.into_shared());
+        self
+    }
+
+    /// A separate API key store.
+    pub fn api_keys(mut self, store: impl IntoSharedStore<dyn ApiKeyStore>) -> Self {
+        self.api_keys = Some(store.into_shared());
+        self
+    }
+
+    /// A separate store for the throttle counters.
+    pub fn throttle_store(mut self, store: impl IntoSharedStore<dyn ThrottleStore>) -> Self {
+        self.throttle_store = Some(store.into_shared());
         self
     }
 
@@ -202,21 +349,16 @@ impl AuthModuleBuilder {
         self
     }
 
+    /// The clock every service reads (default [`SystemClock`]); a
+    /// [`TestClock`](crate::clock::TestClock) in tests.
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
     /// The `realm` of challenges (default `auth`).
     pub fn realm(mut self, realm: impl Into<String>) -> Self {
-        self.settings.realm = realm.into();
-        self
-    }
-
-    /// Replaces all settings.
-    pub fn settings(mut self, settings: AuthSettings) -> Self {
-        self.settings = settings;
-        self
-    }
-
-    /// Changes the settings in place.
-    pub fn configure(mut self, change: impl FnOnce(&mut AuthSettings)) -> Self {
-        change(&mut self.settings);
+        self.settings = self.settings.realm(realm);
         self
     }
 
@@ -226,127 +368,268 @@ impl AuthModuleBuilder {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        self.settings.providers_per_actor.insert(
-            actor_type.into(),
-            providers.into_iter().map(Into::into).collect(),
-        );
+        self.settings = self.settings.providers_for(actor_type, providers);
         self
     }
 
-    /// Builds the module.
-    pub fn build(self) -> AuthModule {
-        let store = self.store;
-        let identities = self
-            .identities
-            .unwrap_or_else(|| store.clone().identities());
-        let revocations = self
-            .revocations
-            .unwrap_or_else(|| store.clone().revocations());
-        AuthModule {
-            inner: Arc::new(Inner {
-                service: AuthService::new(self.registry, identities),
-                tokens: self.tokens,
-                revocations,
-                sessions: store.clone().sessions(),
-                reset_tokens: store.clone().reset_tokens(),
-                refresh_tokens: store.clone().refresh_tokens(),
-                api_keys: store.clone().api_keys(),
-                throttle: store.throttle(),
-                notifier: self.notifier,
-                settings: self.settings,
-            }),
+    /// Sessions and their cookie (default [`SessionSettings::default`]).
+    pub fn session(mut self, settings: SessionSettings) -> Self {
+        self.session = settings;
+        self
+    }
+
+    /// Refresh tokens (default off; see [`RefreshSettings`]).
+    pub fn refresh(mut self, settings: RefreshSettings) -> Self {
+        self.refresh = settings;
+        self
+    }
+
+    /// Throttling of the credential routes (default on; see [`ThrottleSettings`]).
+    pub fn throttle(mut self, settings: ThrottleSettings) -> Self {
+        self.throttle = settings;
+        self
+    }
+
+    /// How long a password reset token lives (default and maximum 30 minutes;
+    /// a longer value is cut to 30 minutes).
+    pub fn reset_token_ttl(mut self, ttl: Duration) -> Self {
+        self.reset_token_ttl = ttl;
+        self
+    }
+
+    /// The token service the setters describe.
+    fn token_service(&mut self) -> Result<TokenService, BuildError> {
+        let signing = std::mem::replace(&mut self.signing, Signing::Missing);
+        let keys = match signing {
+            Signing::Missing => return Err(BuildError::MissingKey),
+            Signing::Tokens(tokens) => {
+                if self.issuer.is_some() || self.audience.is_some() {
+                    return Err(BuildError::Conflict(
+                        ".tokens(..) carries its own issuer and audience",
+                    ));
+                }
+                return Ok(tokens);
+            }
+            Signing::Keys(keys) => keys?,
+        };
+        let mut config = self.token_config.clone();
+        if let Some(issuer) = self.issuer.take() {
+            config.issuer = issuer;
         }
+        if let Some(audience) = self.audience.take() {
+            config.audience = audience;
+        }
+        if config.issuer.is_empty() {
+            return Err(BuildError::MissingIssuer);
+        }
+        if config.audience.is_empty() {
+            return Err(BuildError::MissingAudience);
+        }
+        Ok(TokenService::new(keys, config)?)
+    }
+
+    /// Builds the module, or says what is missing or wrong.
+    pub fn build(mut self) -> Result<AuthModule, BuildError> {
+        if let Some(conflict) = self.conflict {
+            return Err(BuildError::Conflict(conflict));
+        }
+        let clock = self.clock.clone();
+        let tokens = self.token_service()?.with_clock(clock.clone());
+        let store: Arc<dyn AuthStore> = self.store.unwrap_or_else(|| Arc::new(MemoryStore::new()));
+        let identities = self.identities.unwrap_or_else(|| store.clone());
+        let revocations = Revocations::new(
+            self.revocations.unwrap_or_else(|| store.clone()),
+            clock.clone(),
+        );
+        let service = AuthService::new(self.registry, identities);
+        let sessions = Sessions::new(
+            self.sessions.unwrap_or_else(|| store.clone()),
+            self.session,
+            revocations.clone(),
+            clock.clone(),
+        );
+        let refresh_tokens = RefreshTokens::new(
+            self.refresh_tokens.unwrap_or_else(|| store.clone()),
+            self.refresh,
+            clock.clone(),
+        );
+        let password_resets = PasswordResets::new(
+            self.reset_tokens.unwrap_or_else(|| store.clone()),
+            self.notifier,
+            self.reset_token_ttl,
+            service.clone(),
+            sessions.clone(),
+            refresh_tokens.clone(),
+            clock.clone(),
+        );
+        let api_keys = ApiKeys::new(
+            self.api_keys.unwrap_or_else(|| store.clone()),
+            clock.clone(),
+        );
+        let throttle = Throttle::new(
+            self.throttle_store.unwrap_or(store),
+            self.throttle,
+            clock.clone(),
+        );
+        Ok(AuthModule {
+            inner: Arc::new(Inner {
+                access_tokens: AccessTokens::new(tokens, revocations),
+                service,
+                sessions,
+                refresh_tokens,
+                password_resets,
+                api_keys,
+                throttle,
+                settings: self.settings,
+                clock,
+            }),
+        })
     }
 }
 
-/// Logs why a token was refused (never the token) and gives the one answer the
-/// client sees.
-pub(crate) fn refuse_token(reason: TokenError) -> AuthError {
-    tracing::debug!(%reason, "bearer token refused");
-    AuthError::InvalidToken
+/// The auth module. Cheap to clone; share one per application.
+#[derive(Clone)]
+pub struct AuthModule {
+    inner: Arc<Inner>,
 }
 
-/// When a token was issued, in milliseconds: from its `jti` when that is a
-/// ULID (ours are), whose first 48 bits are the issue time, else from `iat`.
-/// Millisecond precision lets a password reset revoke a token issued in the
-/// same second just before it while a login just after it stays valid.
-fn issued_at_ms(claims: &AccessClaims) -> u64 {
-    claims
-        .jti
-        .as_deref()
-        .and_then(|jti| ulid::Ulid::from_string(jti).ok())
-        .map(|ulid| ulid.timestamp_ms())
-        .filter(|ms| ms / 1000 == claims.iat)
-        .unwrap_or(claims.iat.saturating_mul(1000))
+struct Inner {
+    service: AuthService,
+    access_tokens: AccessTokens,
+    sessions: Sessions,
+    refresh_tokens: RefreshTokens,
+    password_resets: PasswordResets,
+    api_keys: ApiKeys,
+    throttle: Throttle,
+    settings: AuthSettings,
+    clock: SharedClock,
 }
 
 impl AuthModule {
-    /// Starts building a module around a token service.
-    pub fn builder(tokens: TokenService) -> AuthModuleBuilder {
+    /// Starts building a module:
+    ///
+    /// ```
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// use auth_core::provider::EmailPass;
+    /// use auth_core::store::SqliteStore;
+    /// use auth_core::AuthModule;
+    ///
+    /// let auth = AuthModule::builder()
+    ///     .hs256(std::env::var("AUTH_JWT_SECRET")?)
+    ///     .issuer("https://auth.example")
+    ///     .audience("store")
+    ///     .store(SqliteStore::connect("sqlite://auth.db?mode=rwc").await?)
+    ///     .provider(EmailPass::default())
+    ///     .build()?;
+    /// # let _ = auth; Ok(()) }
+    /// ```
+    pub fn builder() -> AuthModuleBuilder {
         AuthModuleBuilder {
-            tokens,
+            signing: Signing::Missing,
+            token_config: TokenConfig::default(),
+            issuer: None,
+            audience: None,
             registry: ProviderRegistry::new(),
-            store: Arc::new(MemoryStore::new()),
+            store: None,
             identities: None,
             revocations: None,
-            notifier: Arc::new(crate::reset::NoNotifier),
+            sessions: None,
+            reset_tokens: None,
+            refresh_tokens: None,
+            api_keys: None,
+            throttle_store: None,
+            notifier: Arc::new(NoNotifier),
+            clock: Arc::new(SystemClock),
             settings: AuthSettings::default(),
+            session: SessionSettings::default(),
+            refresh: RefreshSettings::default(),
+            throttle: ThrottleSettings::default(),
+            reset_token_ttl: MAX_RESET_TOKEN_TTL,
+            conflict: None,
         }
     }
 
-    /// Medusa's operations over the registry.
+    /// Medusa's operations over the provider registry and the identity store.
     pub fn service(&self) -> &AuthService {
         &self.inner.service
     }
 
-    /// The token service.
+    /// The token service (signing, verification without revocation, JWKS).
     pub fn tokens(&self) -> &TokenService {
-        &self.inner.tokens
+        self.inner.access_tokens.tokens()
     }
 
-    /// The identity store.
-    pub fn identities(&self) -> &Arc<dyn IdentityStore> {
-        self.inner.service.identities()
+    /// Access tokens as credentials: issue, and verify with revocation.
+    pub fn access_tokens(&self) -> &AccessTokens {
+        &self.inner.access_tokens
     }
 
-    /// The revocation store.
-    pub fn revocations(&self) -> &Arc<dyn RevocationStore> {
-        &self.inner.revocations
+    /// Revocation: deny-listed tokens and identity cut-offs.
+    pub fn revocations(&self) -> &Revocations {
+        self.inner.access_tokens.revocations()
     }
 
-    /// The session store.
-    pub fn sessions(&self) -> &Arc<dyn SessionStore> {
+    /// Server-side sessions.
+    pub fn sessions(&self) -> &Sessions {
         &self.inner.sessions
     }
 
-    /// The password reset token store.
-    pub fn reset_tokens(&self) -> &Arc<dyn ResetTokenStore> {
-        &self.inner.reset_tokens
-    }
-
-    /// The refresh token store.
-    pub fn refresh_tokens(&self) -> &Arc<dyn RefreshTokenStore> {
+    /// Rotating refresh tokens.
+    pub fn refresh_tokens(&self) -> &RefreshTokens {
         &self.inner.refresh_tokens
     }
 
-    /// The API key store.
-    pub fn api_keys(&self) -> &Arc<dyn ApiKeyStore> {
+    /// Password resets.
+    pub fn password_resets(&self) -> &PasswordResets {
+        &self.inner.password_resets
+    }
+
+    /// Secret API keys.
+    pub fn api_keys(&self) -> &ApiKeys {
         &self.inner.api_keys
     }
 
-    /// The throttle counters.
-    pub fn throttle_store(&self) -> &Arc<dyn ThrottleStore> {
+    /// Throttling of the credential routes.
+    pub fn throttle(&self) -> &Throttle {
         &self.inner.throttle
     }
 
-    /// Where reset tokens are sent.
-    pub fn notifier(&self) -> &Arc<dyn ResetNotifier> {
-        &self.inner.notifier
-    }
-
-    /// The settings.
+    /// The module's own settings.
     pub fn settings(&self) -> &AuthSettings {
         &self.inner.settings
+    }
+
+    /// The clock every service reads.
+    pub fn clock(&self) -> &SharedClock {
+        &self.inner.clock
+    }
+
+    /// Answers a request to an auth route (see [`routes`](crate::routes)).
+    /// Never fails: every refusal becomes the error's response.
+    pub async fn handle(&self, request: AuthRequest) -> Response<Bytes> {
+        let inner = &*self.inner;
+        let services = RouteServices {
+            service: &inner.service,
+            access_tokens: &inner.access_tokens,
+            sessions: &inner.sessions,
+            refresh_tokens: &inner.refresh_tokens,
+            password_resets: &inner.password_resets,
+            throttle: &inner.throttle,
+            providers_per_actor: &inner.settings.providers_per_actor,
+        };
+        match services.route(&request).await {
+            Ok(response) => response,
+            Err(error) => {
+                let mut response = self.error_response(&error);
+                if error == AuthError::MethodNotAllowed
+                    && let Some(allow) = AuthRoute::allow_header(&request.path)
+                    && let Ok(value) = http::HeaderValue::from_str(&allow)
+                {
+                    response.headers_mut().insert(http::header::ALLOW, value);
+                }
+                response
+            }
+        }
     }
 
     /// The response for an error, with this module's realm.
@@ -354,7 +637,7 @@ impl AuthModule {
         let mut response = error.to_response(&self.inner.settings.realm);
         if *error == AuthError::InvalidSession
             && let Ok(clear) =
-                http::HeaderValue::from_str(&self.inner.settings.session.clear_cookie())
+                http::HeaderValue::from_str(&self.inner.sessions.settings().clear_cookie())
         {
             // A dead session cookie is removed, so the next request is anonymous.
             response
@@ -368,7 +651,7 @@ impl AuthModule {
     /// HMAC-only key sets), cacheable for five minutes.
     pub fn jwks_response(&self) -> Response<Bytes> {
         let mut response =
-            crate::response::json_response(http::StatusCode::OK, &self.inner.tokens.jwks());
+            crate::response::json_response(http::StatusCode::OK, &self.tokens().jwks());
         response.headers_mut().insert(
             http::header::CACHE_CONTROL,
             http::HeaderValue::from_static("public, max-age=300"),
@@ -393,20 +676,21 @@ impl AuthModule {
         policy: &RoutePolicy,
         head: &RequestHead<'_>,
     ) -> Result<Option<Authenticated>, AuthError> {
-        let credentials = Credentials::from_head(head, &self.inner.settings.session.cookie_name)?;
+        let credentials =
+            Credentials::from_head(head, &self.inner.sessions.settings().cookie_name)?;
         let bearer = match credentials.bearer.as_deref() {
             Some(token) => Some(self.verify_bearer(token).await?),
             None => None,
         };
         let api_key = match credentials.api_key.as_deref() {
             Some(secret) if policy.accepts(CredentialKind::ApiKey) => {
-                Some(self.verify_api_key(secret).await?)
+                Some(self.inner.api_keys.verify(secret).await?)
             }
             _ => None,
         };
         let session = match credentials.session_id.as_deref() {
             Some(id) if policy.accepts(CredentialKind::Session) => {
-                Some(self.verify_session(id, head).await?)
+                Some(self.inner.sessions.verify(id, head).await?)
             }
             _ => None,
         };
@@ -443,72 +727,6 @@ impl AuthModule {
     /// Verifies a bearer access token: signature and claims, then revocation
     /// (deny-listed `jti`, identity-wide "tokens valid after") on every call.
     pub async fn verify_bearer(&self, token: &str) -> Result<Authenticated, AuthError> {
-        let claims = self.inner.tokens.verify(token).map_err(refuse_token)?;
-        let revocations = &self.inner.revocations;
-        if let Some(jti) = claims.jti.as_deref()
-            && revocations.is_token_revoked(jti).await?
-        {
-            tracing::debug!(jti, "revoked token presented");
-            return Err(AuthError::InvalidToken);
-        }
-        self.check_identity_cutoff(&claims.auth_identity_id, issued_at_ms(&claims))
-            .await
-            .inspect_err(|_| tracing::debug!(jti = ?claims.jti, "token issued before identity-wide revocation"))?;
-        Ok(Authenticated {
-            context: claims.context(),
-            credential: CredentialKind::Bearer,
-            token_id: claims.jti.clone(),
-            expires_at: Some(claims.exp),
-        })
-    }
-
-    /// Refuses a credential of `auth_identity_id` issued (Unix milliseconds)
-    /// before the identity's "tokens valid after" time.
-    pub(crate) async fn check_identity_cutoff(
-        &self,
-        auth_identity_id: &str,
-        issued_at_ms: u64,
-    ) -> Result<(), AuthError> {
-        match self
-            .inner
-            .revocations
-            .tokens_valid_after(auth_identity_id)
-            .await?
-        {
-            Some(valid_after_ms) if issued_at_ms < valid_after_ms => Err(AuthError::InvalidToken),
-            _ => Ok(()),
-        }
-    }
-
-    /// Revokes every credential of an identity: access tokens issued until now,
-    /// sessions, refresh tokens and pending reset tokens. Used after a password
-    /// change or reset.
-    pub async fn revoke_all_credentials(&self, auth_identity_id: &str) -> Result<(), AuthError> {
-        self.inner
-            .revocations
-            .revoke_identity_tokens(auth_identity_id, crate::clock::now_ms())
-            .await?;
-        self.inner
-            .sessions
-            .delete_identity_sessions(auth_identity_id)
-            .await?;
-        self.inner
-            .refresh_tokens
-            .revoke_identity_refresh_tokens(auth_identity_id)
-            .await?;
-        self.inner
-            .reset_tokens
-            .delete_identity_reset_tokens(auth_identity_id)
-            .await?;
-        tracing::info!(auth_identity_id, "all credentials of the identity revoked");
-        Ok(())
-    }
-
-    /// Signs an access token for `context`.
-    pub fn issue_token(&self, context: &AuthContext) -> Result<String, AuthError> {
-        self.inner.tokens.issue_token(context).map_err(|error| {
-            tracing::error!(%error, "signing an access token failed");
-            AuthError::Internal
-        })
+        self.inner.access_tokens.verify(token).await
     }
 }

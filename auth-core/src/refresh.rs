@@ -5,18 +5,33 @@
 //! is used up, a new one comes back with a new access token. Presenting a used
 //! one again means it was stolen or replayed: its whole family is revoked.
 //!
+//! [`RefreshTokens`] is the service: it starts families and rotates tokens in
+//! a [`RefreshTokenStore`], at its clock's time.
+//!
 //! ```
 //! use auth_core::refresh::RefreshSettings;
 //!
 //! let settings = RefreshSettings::default();
 //! assert!(!settings.enabled);
 //! assert!(settings.idle_timeout < settings.absolute_timeout);
+//! assert!(settings.enabled(true).enabled);
 //! ```
 
+use std::sync::Arc;
 use std::time::Duration;
+
+use crate::clock::SharedClock;
+use crate::error::AuthError;
+use crate::identity::{AuthContext, new_id};
+use crate::secret::{Secret, hash_secret};
+use crate::store::{RefreshRotation, RefreshTokenRecord, RefreshTokenStore};
+
+/// Every refresh token starts with this.
+const REFRESH_TOKEN_PREFIX: &str = "rft_";
 
 /// How refresh tokens behave.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct RefreshSettings {
     /// Whether login returns refresh tokens (default off).
     pub enabled: bool,
@@ -36,85 +51,114 @@ impl Default for RefreshSettings {
     }
 }
 
-mod flows {
-    use bytes::Bytes;
-    use http::Response;
-    use serde_json::json;
+impl RefreshSettings {
+    /// Sets whether login returns refresh tokens.
+    pub fn enabled(mut self, enabled: bool) -> Self {
+        self.enabled = enabled;
+        self
+    }
 
-    use crate::AuthModule;
-    use crate::clock::now_secs;
-    use crate::error::AuthError;
-    use crate::identity::{AuthContext, new_id};
-    use crate::response::token_response;
-    use crate::secret::{Secret, hash_secret};
-    use crate::store::{RefreshRotation, RefreshTokenRecord};
+    /// Sets the idle timeout.
+    pub fn idle_timeout(mut self, idle_timeout: Duration) -> Self {
+        self.idle_timeout = idle_timeout;
+        self
+    }
 
-    /// Every refresh token starts with this.
-    const REFRESH_TOKEN_PREFIX: &str = "rft_";
+    /// Sets the absolute timeout of a family.
+    pub fn absolute_timeout(mut self, absolute_timeout: Duration) -> Self {
+        self.absolute_timeout = absolute_timeout;
+        self
+    }
+}
 
-    impl AuthModule {
-        /// Starts a refresh-token family for a fresh login.
-        pub(crate) async fn start_refresh_family(
-            &self,
-            context: &AuthContext,
-        ) -> Result<Secret, AuthError> {
-            let settings = &self.settings().refresh;
-            let token = Secret::generate(REFRESH_TOKEN_PREFIX)?;
-            let now = now_secs();
-            let family_expires_at = now + settings.absolute_timeout.as_secs();
-            self.refresh_tokens()
-                .create_refresh_token(&RefreshTokenRecord {
-                    token_hash: token.hash(),
-                    family_id: new_id("rtfam"),
-                    auth_identity_id: context.auth_identity_id.clone(),
-                    actor_type: context.actor_type.clone(),
-                    expires_at: (now + settings.idle_timeout.as_secs()).min(family_expires_at),
-                    family_expires_at,
-                })
-                .await?;
-            Ok(token)
+/// Rotating refresh tokens: a [`RefreshTokenStore`] under [`RefreshSettings`].
+#[derive(Clone)]
+pub struct RefreshTokens {
+    store: Arc<dyn RefreshTokenStore>,
+    settings: RefreshSettings,
+    clock: SharedClock,
+}
+
+impl RefreshTokens {
+    /// Refresh tokens kept in `store`.
+    pub fn new(
+        store: Arc<dyn RefreshTokenStore>,
+        settings: RefreshSettings,
+        clock: SharedClock,
+    ) -> Self {
+        Self {
+            store,
+            settings,
+            clock,
         }
+    }
 
-        /// `POST /auth/token/refresh` with `{"refresh_token"}`: rotates the
-        /// token and signs a new access token from the identity's current state.
-        pub(crate) async fn rotate_refresh_token(
-            &self,
-            presented: &str,
-        ) -> Result<Response<Bytes>, AuthError> {
-            if !self.settings().refresh.enabled {
-                return Err(AuthError::InvalidData(
-                    "Refresh tokens are not enabled".into(),
-                ));
-            }
-            if !presented.starts_with(REFRESH_TOKEN_PREFIX) {
-                return Err(AuthError::InvalidToken);
-            }
-            let successor = Secret::generate(REFRESH_TOKEN_PREFIX)?;
-            let now = now_secs();
-            let idle = self.settings().refresh.idle_timeout.as_secs();
-            let rotation = self
-                .refresh_tokens()
-                .rotate_refresh_token(&hash_secret(presented), &successor.hash(), now + idle, now)
-                .await?;
-            let record = match rotation {
-                RefreshRotation::Rotated(record) => record,
-                RefreshRotation::Reused => {
-                    tracing::warn!("refresh token presented twice: its family is revoked");
-                    return Err(AuthError::InvalidToken);
-                }
-                RefreshRotation::Unknown => return Err(AuthError::InvalidToken),
-            };
-            let identity = self
-                .identities()
-                .identity(&record.auth_identity_id)
-                .await?
-                .ok_or(AuthError::InvalidToken)?;
-            let context = AuthContext::for_identity(&identity, &record.actor_type);
-            let token = self.issue_token(&context)?;
-            Ok(token_response(&json!({
-                "token": token,
-                "refresh_token": successor.as_str(),
-            })))
+    /// The settings.
+    pub fn settings(&self) -> &RefreshSettings {
+        &self.settings
+    }
+
+    /// Starts a family for a fresh login of `context` and returns its first token.
+    pub async fn start_family(&self, context: &AuthContext) -> Result<Secret, AuthError> {
+        let token = Secret::generate(REFRESH_TOKEN_PREFIX)?;
+        let now = self.clock.now_secs();
+        let family_expires_at = now.saturating_add(self.settings.absolute_timeout.as_secs());
+        self.store
+            .create_refresh_token(&RefreshTokenRecord {
+                token_hash: token.hash(),
+                family_id: new_id("rtfam"),
+                auth_identity_id: context.auth_identity_id.clone(),
+                actor_type: context.actor_type.clone(),
+                expires_at: self.idle_expiry(now).min(family_expires_at),
+                family_expires_at,
+            })
+            .await?;
+        Ok(token)
+    }
+
+    /// Uses up `presented` and returns its record with the successor token.
+    /// A token presented twice revokes its whole family; an unknown, expired
+    /// or revoked one is [`AuthError::InvalidToken`]; when refresh tokens are
+    /// disabled, `400 invalid_data`.
+    pub async fn rotate(&self, presented: &str) -> Result<(RefreshTokenRecord, Secret), AuthError> {
+        if !self.settings.enabled {
+            return Err(AuthError::InvalidData(
+                "Refresh tokens are not enabled".into(),
+            ));
         }
+        if !presented.starts_with(REFRESH_TOKEN_PREFIX) {
+            return Err(AuthError::InvalidToken);
+        }
+        let successor = Secret::generate(REFRESH_TOKEN_PREFIX)?;
+        let now = self.clock.now_secs();
+        let rotation = self
+            .store
+            .rotate_refresh_token(
+                &hash_secret(presented),
+                &successor.hash(),
+                self.idle_expiry(now),
+                now,
+            )
+            .await?;
+        match rotation {
+            RefreshRotation::Rotated(record) => Ok((record, successor)),
+            RefreshRotation::Reused => {
+                tracing::warn!("refresh token presented twice: its family is revoked");
+                Err(AuthError::InvalidToken)
+            }
+            RefreshRotation::Unknown => Err(AuthError::InvalidToken),
+        }
+    }
+
+    /// Revokes every refresh token of an identity.
+    pub async fn revoke_identity_tokens(&self, auth_identity_id: &str) -> Result<(), AuthError> {
+        self.store
+            .revoke_identity_refresh_tokens(auth_identity_id)
+            .await?;
+        Ok(())
+    }
+
+    fn idle_expiry(&self, now: u64) -> u64 {
+        now.saturating_add(self.settings.idle_timeout.as_secs())
     }
 }

@@ -5,6 +5,10 @@
 //! to the [`ResetNotifier`] (an e-mail sender in production, a log line in the
 //! demo), never to the HTTP response.
 //!
+//! [`PasswordResets`] is the service: it issues reset tokens into a
+//! [`ResetTokenStore`], sends them, and completes a reset, which revokes every
+//! earlier credential of the identity.
+//!
 //! ```
 //! use async_trait::async_trait;
 //! use auth_core::reset::{PasswordReset, ResetNotifier};
@@ -20,7 +24,27 @@
 //! }
 //! ```
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use async_trait::async_trait;
+use serde_json::Value;
+
+use crate::clock::SharedClock;
+use crate::error::AuthError;
+use crate::provider::ProviderOutcome;
+use crate::refresh::RefreshTokens;
+use crate::secret::{Secret, hash_secret};
+use crate::service::AuthService;
+use crate::session::Sessions;
+use crate::store::{ProviderStore, ResetTokenRecord, ResetTokenStore};
+
+/// Every reset token starts with this; anything else (a JWT) is refused
+/// before any lookup.
+const RESET_TOKEN_PREFIX: &str = "rst_";
+
+/// The longest a reset token may live, whatever the settings say.
+pub const MAX_RESET_TOKEN_TTL: Duration = Duration::from_secs(30 * 60);
 
 /// A reset to deliver.
 #[derive(Clone, PartialEq, Eq)]
@@ -70,144 +94,180 @@ impl ResetNotifier for NoNotifier {
     }
 }
 
-mod flows {
-    use bytes::Bytes;
-    use http::{Response, StatusCode};
-    use serde_json::{Value, json};
+/// Whether `token` has the shape of a reset token (and is worth a lookup).
+pub fn is_reset_token(token: &str) -> bool {
+    token.starts_with(RESET_TOKEN_PREFIX)
+}
 
-    use super::PasswordReset;
-    use crate::AuthModule;
-    use crate::clock::now_secs;
-    use crate::credentials::{Credentials, RequestHead};
-    use crate::error::AuthError;
-    use crate::provider::ProviderOutcome;
-    use crate::response::{empty_response, token_response};
-    use crate::routes::parse_json_body;
-    use crate::secret::{Secret, hash_secret};
-    use crate::store::{ProviderStore, ResetTokenRecord};
+/// Password resets: single-use tokens in a [`ResetTokenStore`], delivered by a
+/// [`ResetNotifier`].
+#[derive(Clone)]
+pub struct PasswordResets {
+    store: Arc<dyn ResetTokenStore>,
+    notifier: Arc<dyn ResetNotifier>,
+    ttl: Duration,
+    service: AuthService,
+    sessions: Sessions,
+    refresh_tokens: RefreshTokens,
+    clock: SharedClock,
+}
 
-    /// Every reset token starts with this; anything else (a JWT) is refused
-    /// before any lookup.
-    const RESET_TOKEN_PREFIX: &str = "rst_";
-
-    impl AuthModule {
-        /// `POST /auth/{actor_type}/{provider}/reset-password`: `201` at once for
-        /// every well-formed request; the lookup and the notification run after
-        /// the answer, so known and unknown identifiers cannot be told apart by
-        /// status, body or timing.
-        pub(crate) async fn request_password_reset(
-            &self,
-            actor_type: &str,
-            provider: &str,
-            body: &[u8],
-        ) -> Result<Response<Bytes>, AuthError> {
-            let body = parse_json_body(body)?;
-            let Some(identifier) = body.get("identifier").and_then(Value::as_str) else {
-                return Err(AuthError::InvalidData("identifier must be a string".into()));
-            };
-            let entity_id = match self.service().registry().get(provider) {
-                Ok(found) => found.entity_id(identifier),
-                Err(_) => identifier.to_owned(),
-            };
-            self.throttle_identifier(Some(&entity_id)).await?;
-            self.record_identifier_failure(Some(&entity_id)).await?;
-            let module = self.clone();
-            let (actor_type, provider) = (actor_type.to_owned(), provider.to_owned());
-            tokio::spawn(async move {
-                if let Err(error) = module.issue_reset(&actor_type, &provider, &entity_id).await {
-                    tracing::error!(%error, "password reset could not be issued");
-                }
-            });
-            Ok(empty_response(StatusCode::CREATED))
+impl PasswordResets {
+    /// Resets kept in `store` and sent through `notifier`, each token living
+    /// `ttl` (at most [`MAX_RESET_TOKEN_TTL`]). `service` finds identities and
+    /// sets the new password; completing a reset ends the identity's
+    /// `sessions` and `refresh_tokens` and revokes its access tokens.
+    pub fn new(
+        store: Arc<dyn ResetTokenStore>,
+        notifier: Arc<dyn ResetNotifier>,
+        ttl: Duration,
+        service: AuthService,
+        sessions: Sessions,
+        refresh_tokens: RefreshTokens,
+        clock: SharedClock,
+    ) -> Self {
+        Self {
+            store,
+            notifier,
+            ttl: ttl.min(MAX_RESET_TOKEN_TTL),
+            service,
+            sessions,
+            refresh_tokens,
+            clock,
         }
+    }
 
-        /// Makes, stores (hashed) and sends a reset token, if the identity exists.
-        async fn issue_reset(
-            &self,
-            actor_type: &str,
-            provider: &str,
-            entity_id: &str,
-        ) -> Result<(), AuthError> {
-            if self.service().registry().get(provider).is_err() {
-                return Ok(());
-            }
-            let store = ProviderStore::new(provider, self.identities().clone());
-            let Some((_, identity)) = store.find(entity_id).await? else {
-                tracing::debug!(provider, "password reset for an unknown identifier");
-                return Ok(());
-            };
-            let token = Secret::generate(RESET_TOKEN_PREFIX)?;
-            let expires_at = now_secs() + self.settings().reset_token_ttl.as_secs().min(30 * 60);
-            self.reset_tokens()
-                .replace_reset_token(&ResetTokenRecord {
-                    token_hash: token.hash(),
-                    auth_identity_id: identity.id.clone(),
-                    actor_type: actor_type.to_owned(),
-                    provider: provider.to_owned(),
-                    expires_at,
-                })
-                .await?;
-            tracing::info!(auth_identity_id = %identity.id, "password reset token issued");
-            self.notifier()
-                .send(PasswordReset {
-                    actor_type: actor_type.to_owned(),
-                    provider: provider.to_owned(),
-                    identifier: entity_id.to_owned(),
-                    token: token.as_str().to_owned(),
-                    expires_at,
-                })
-                .await;
-            Ok(())
-        }
+    /// How long a reset token lives.
+    pub fn ttl(&self) -> Duration {
+        self.ttl
+    }
 
-        /// `POST /auth/{actor_type}/{provider}/update`: the reset token from
-        /// `Authorization: Bearer` is consumed (single use) and must have been
-        /// issued for this actor type and provider; the identity comes from it,
-        /// never from the body. On success every earlier credential of the
-        /// identity is revoked.
-        pub(crate) async fn update_with_reset_token(
-            &self,
-            actor_type: &str,
-            provider: &str,
-            head: &RequestHead<'_>,
-            body: &[u8],
-        ) -> Result<Response<Bytes>, AuthError> {
-            let credentials = Credentials::from_head(head, &self.settings().session.cookie_name)?;
-            let token = credentials
-                .bearer
-                .as_deref()
-                .filter(|token| token.starts_with(RESET_TOKEN_PREFIX))
-                .ok_or(AuthError::InvalidResetToken)?;
-            let data = parse_json_body(body)?;
-            let record = self
-                .reset_tokens()
-                .consume_reset_token(&hash_secret(token))
-                .await?
-                .ok_or(AuthError::InvalidResetToken)?;
-            if record.actor_type != actor_type
-                || record.provider != provider
-                || record.expires_at <= now_secs()
-            {
-                tracing::warn!(auth_identity_id = %record.auth_identity_id, "reset token used out of purpose or expired");
-                return Err(AuthError::InvalidResetToken);
-            }
-            let identity = self
-                .identities()
-                .identity(&record.auth_identity_id)
-                .await?
-                .ok_or(AuthError::InvalidResetToken)?;
-            match self
-                .service()
-                .update_provider(provider, &identity, &data)
-                .await?
-            {
-                ProviderOutcome::Authenticated(_) => {
-                    self.revoke_all_credentials(&identity.id).await?;
-                    Ok(token_response(&json!({ "success": true })))
-                }
-                ProviderOutcome::Failed(message) => Err(AuthError::Unauthorized(message)),
-                ProviderOutcome::Redirect { .. } => Err(AuthError::Internal),
-            }
+    /// The identifier as `provider` stores it (e.g. a normalized e-mail); the
+    /// identifier as given for an unknown provider.
+    pub fn entity_id(&self, provider: &str, identifier: &str) -> String {
+        match self.service.registry().get(provider) {
+            Ok(found) => found.entity_id(identifier),
+            Err(_) => identifier.to_owned(),
         }
+    }
+
+    /// Issues a reset for `entity_id` in the background and returns at once,
+    /// so known and unknown identifiers cannot be told apart by timing.
+    pub fn request(&self, actor_type: &str, provider: &str, entity_id: &str) {
+        let resets = self.clone();
+        let (actor_type, provider, entity_id) = (
+            actor_type.to_owned(),
+            provider.to_owned(),
+            entity_id.to_owned(),
+        );
+        tokio::spawn(async move {
+            if let Err(error) = resets.issue(&actor_type, &provider, &entity_id).await {
+                tracing::error!(%error, "password reset could not be issued");
+            }
+        });
+    }
+
+    /// Makes, stores (hashed) and sends a reset token, if the identity exists;
+    /// does nothing otherwise.
+    pub async fn issue(
+        &self,
+        actor_type: &str,
+        provider: &str,
+        entity_id: &str,
+    ) -> Result<(), AuthError> {
+        if self.service.registry().get(provider).is_err() {
+            return Ok(());
+        }
+        let store = ProviderStore::new(provider, self.service.identities().clone());
+        let Some((_, identity)) = store.find(entity_id).await? else {
+            tracing::debug!(provider, "password reset for an unknown identifier");
+            return Ok(());
+        };
+        let token = Secret::generate(RESET_TOKEN_PREFIX)?;
+        let expires_at = self.clock.now_secs().saturating_add(self.ttl.as_secs());
+        self.store
+            .replace_reset_token(&ResetTokenRecord {
+                token_hash: token.hash(),
+                auth_identity_id: identity.id.clone(),
+                actor_type: actor_type.to_owned(),
+                provider: provider.to_owned(),
+                expires_at,
+            })
+            .await?;
+        tracing::info!(auth_identity_id = %identity.id, "password reset token issued");
+        self.notifier
+            .send(PasswordReset {
+                actor_type: actor_type.to_owned(),
+                provider: provider.to_owned(),
+                identifier: entity_id.to_owned(),
+                token: token.as_str().to_owned(),
+                expires_at,
+            })
+            .await;
+        Ok(())
+    }
+
+    /// Completes a reset: `token` is consumed (single use) and must have been
+    /// issued for this actor type and provider and be unexpired; the identity
+    /// comes from it. `provider` then applies `data` (the new password), and
+    /// every earlier credential of the identity is revoked.
+    pub async fn complete(
+        &self,
+        actor_type: &str,
+        provider: &str,
+        token: &str,
+        data: &Value,
+    ) -> Result<(), AuthError> {
+        if !is_reset_token(token) {
+            return Err(AuthError::InvalidResetToken);
+        }
+        let record = self
+            .store
+            .consume_reset_token(&hash_secret(token))
+            .await?
+            .ok_or(AuthError::InvalidResetToken)?;
+        if record.actor_type != actor_type
+            || record.provider != provider
+            || record.expires_at <= self.clock.now_secs()
+        {
+            tracing::warn!(auth_identity_id = %record.auth_identity_id, "reset token used out of purpose or expired");
+            return Err(AuthError::InvalidResetToken);
+        }
+        let identity = self
+            .service
+            .identities()
+            .identity(&record.auth_identity_id)
+            .await?
+            .ok_or(AuthError::InvalidResetToken)?;
+        match self
+            .service
+            .update_provider(provider, &identity, data)
+            .await?
+        {
+            ProviderOutcome::Authenticated(_) => self.revoke_all_credentials(&identity.id).await,
+            ProviderOutcome::Failed(message) => Err(AuthError::Unauthorized(message)),
+            ProviderOutcome::Redirect { .. } => Err(AuthError::Internal),
+        }
+    }
+
+    /// Revokes every credential of an identity: access tokens issued until now,
+    /// sessions, refresh tokens and pending reset tokens. What a completed
+    /// reset does; also for an application that changes a password itself.
+    pub async fn revoke_all_credentials(&self, auth_identity_id: &str) -> Result<(), AuthError> {
+        self.sessions
+            .revocations()
+            .revoke_identity_tokens(auth_identity_id)
+            .await?;
+        self.sessions
+            .destroy_identity_sessions(auth_identity_id)
+            .await?;
+        self.refresh_tokens
+            .revoke_identity_tokens(auth_identity_id)
+            .await?;
+        self.store
+            .delete_identity_reset_tokens(auth_identity_id)
+            .await?;
+        tracing::info!(auth_identity_id, "all credentials of the identity revoked");
+        Ok(())
     }
 }

@@ -15,23 +15,36 @@
 //!   same-site-but-cross-origin pages. Bearer requests are not affected: a
 //!   browser never attaches them on its own.
 //!
+//! [`Sessions`] is the service: it creates, verifies and destroys sessions in
+//! a [`SessionStore`], under [`SessionSettings`], at its clock's time.
+//!
 //! ```
+//! use std::time::Duration;
 //! use auth_core::session::SessionSettings;
 //!
-//! let settings = SessionSettings::default();
+//! let settings = SessionSettings::default().idle_timeout(Duration::from_secs(30 * 60));
 //! let cookie = settings.set_cookie("ses_abc");
 //! assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Secure"));
 //! assert!(!cookie.contains("Domain"));
 //! ```
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use http::{HeaderMap, Method, header};
 
+use crate::clock::SharedClock;
+use crate::credentials::RequestHead;
 use crate::error::AuthError;
+use crate::identity::{AuthContext, CredentialKind};
+use crate::policy::Authenticated;
+use crate::revocation::Revocations;
+use crate::secret::{Secret, hash_secret};
+use crate::store::{SessionRecord, SessionStore};
 
 /// How sessions and their cookie behave.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct SessionSettings {
     /// The cookie name (default `auth_session`).
     pub cookie_name: String,
@@ -55,6 +68,30 @@ impl Default for SessionSettings {
 }
 
 impl SessionSettings {
+    /// Sets the cookie name.
+    pub fn cookie_name(mut self, cookie_name: impl Into<String>) -> Self {
+        self.cookie_name = cookie_name.into();
+        self
+    }
+
+    /// Sets whether the cookie is `Secure`.
+    pub fn secure(mut self, secure: bool) -> Self {
+        self.secure = secure;
+        self
+    }
+
+    /// Sets the idle timeout.
+    pub fn idle_timeout(mut self, idle_timeout: Duration) -> Self {
+        self.idle_timeout = idle_timeout;
+        self
+    }
+
+    /// Sets the absolute timeout.
+    pub fn absolute_timeout(mut self, absolute_timeout: Duration) -> Self {
+        self.absolute_timeout = absolute_timeout;
+        self
+    }
+
     /// The `Set-Cookie` value that stores `session_id`.
     pub fn set_cookie(&self, session_id: &str) -> String {
         self.cookie(session_id, self.absolute_timeout.as_secs())
@@ -75,6 +112,137 @@ impl SessionSettings {
             .secure(self.secure)
             .build()
             .to_string()
+    }
+}
+
+/// Session ids longer than this are not ours: refused before hashing.
+const MAX_SESSION_ID_LEN: usize = 128;
+
+/// Server-side sessions: a [`SessionStore`] under [`SessionSettings`].
+#[derive(Clone)]
+pub struct Sessions {
+    store: Arc<dyn SessionStore>,
+    settings: SessionSettings,
+    revocations: Revocations,
+    clock: SharedClock,
+}
+
+impl Sessions {
+    /// Sessions kept in `store`; a session older than its identity's
+    /// revocation cut-off in `revocations` is refused.
+    pub fn new(
+        store: Arc<dyn SessionStore>,
+        settings: SessionSettings,
+        revocations: Revocations,
+        clock: SharedClock,
+    ) -> Self {
+        Self {
+            store,
+            settings,
+            revocations,
+            clock,
+        }
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &SessionSettings {
+        &self.settings
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn SessionStore> {
+        &self.store
+    }
+
+    /// The revocation checks sessions are held to.
+    pub fn revocations(&self) -> &Revocations {
+        &self.revocations
+    }
+
+    /// Authenticates by session cookie: the session must exist, be within
+    /// its idle and absolute timeouts, postdate the identity's last
+    /// revocation, and an unsafe request must come from the same site. A
+    /// session found dead is deleted.
+    pub async fn verify(
+        &self,
+        session_id: &str,
+        head: &RequestHead<'_>,
+    ) -> Result<Authenticated, AuthError> {
+        if session_id.len() > MAX_SESSION_ID_LEN {
+            return Err(AuthError::InvalidSession);
+        }
+        let id_hash = hash_secret(session_id);
+        let Some(record) = self.store.session(&id_hash).await? else {
+            return Err(AuthError::InvalidSession);
+        };
+        let now = self.clock.now_secs();
+        let idle = self.settings.idle_timeout.as_secs();
+        let idle_deadline = record.last_seen_at.saturating_add(idle);
+        let revoked = self
+            .revocations
+            .check_identity_cutoff(&record.context.auth_identity_id, record.created_at_ms)
+            .await
+            .is_err();
+        if now >= record.expires_at || now >= idle_deadline || revoked {
+            self.store.delete_session(&id_hash).await?;
+            return Err(AuthError::InvalidSession);
+        }
+        check_same_site(head.method, head.headers)?;
+        // One write a minute at most keeps the idle clock honest without a
+        // write per request.
+        if now.saturating_sub(record.last_seen_at) >= 60 {
+            self.store.touch_session(&id_hash, now).await?;
+        }
+        Ok(Authenticated {
+            context: record.context,
+            credential: CredentialKind::Session,
+            token_id: None,
+            expires_at: Some(record.expires_at.min(now.saturating_add(idle))),
+        })
+    }
+
+    /// Starts a session for `context` and returns its id, for the cookie
+    /// ([`SessionSettings::set_cookie`]). The session the request came with,
+    /// `previous`, is destroyed: every login gets a new id.
+    pub async fn create(
+        &self,
+        context: &AuthContext,
+        previous: Option<&str>,
+    ) -> Result<Secret, AuthError> {
+        if let Some(previous) = previous {
+            self.store.delete_session(&hash_secret(previous)).await?;
+        }
+        let session_id = Secret::generate("ses_")?;
+        let created_at_ms = self.clock.now_ms();
+        let now = created_at_ms / 1000;
+        let record = SessionRecord {
+            id_hash: session_id.hash(),
+            context: context.clone(),
+            created_at_ms,
+            last_seen_at: now,
+            expires_at: now.saturating_add(self.settings.absolute_timeout.as_secs()),
+        };
+        self.store.create_session(&record).await?;
+        tracing::info!(auth_identity_id = %context.auth_identity_id, "session created");
+        Ok(session_id)
+    }
+
+    /// Ends the session `session_id`; `false` when there was none.
+    pub async fn destroy(&self, session_id: &str) -> Result<bool, AuthError> {
+        let id_hash = hash_secret(session_id);
+        if self.store.session(&id_hash).await?.is_none() {
+            return Ok(false);
+        }
+        self.store.delete_session(&id_hash).await?;
+        Ok(true)
+    }
+
+    /// Ends every session of an identity.
+    pub async fn destroy_identity_sessions(&self, auth_identity_id: &str) -> Result<(), AuthError> {
+        self.store
+            .delete_identity_sessions(auth_identity_id)
+            .await?;
+        Ok(())
     }
 }
 
@@ -145,10 +313,7 @@ mod tests {
 
     #[test]
     fn cookie_can_drop_secure_only_when_told() {
-        let settings = SessionSettings {
-            secure: false,
-            ..SessionSettings::default()
-        };
+        let settings = SessionSettings::default().secure(false);
         assert!(!settings.set_cookie("x").contains("Secure"));
         assert!(settings.clear_cookie().contains("Max-Age=0"));
     }
@@ -168,146 +333,5 @@ mod tests {
         let clear = cookie::Cookie::parse(settings.clear_cookie()).unwrap();
         assert_eq!(clear.name_value(), ("auth_session", ""));
         assert_eq!(clear.max_age().map(|age| age.whole_seconds()), Some(0));
-    }
-}
-
-mod flows {
-    use bytes::Bytes;
-    use http::{HeaderValue, Response, header};
-    use serde_json::json;
-
-    use super::check_same_site;
-    use crate::AuthModule;
-    use crate::clock::{now_ms, now_secs};
-    use crate::credentials::{Credentials, RequestHead};
-    use crate::error::AuthError;
-    use crate::identity::CredentialKind;
-    use crate::policy::{Authenticated, RoutePolicy};
-    use crate::response::token_response;
-    use crate::secret::{Secret, hash_secret};
-    use crate::store::SessionRecord;
-
-    /// Session ids longer than this are not ours: refused before hashing.
-    const MAX_SESSION_ID_LEN: usize = 128;
-
-    impl AuthModule {
-        /// Authenticates by session cookie: the session must exist, be within
-        /// its idle and absolute timeouts, postdate the identity's last
-        /// revocation, and an unsafe request must come from the same site.
-        pub async fn verify_session(
-            &self,
-            session_id: &str,
-            head: &RequestHead<'_>,
-        ) -> Result<Authenticated, AuthError> {
-            if session_id.len() > MAX_SESSION_ID_LEN {
-                return Err(AuthError::InvalidSession);
-            }
-            let id_hash = hash_secret(session_id);
-            let sessions = self.sessions();
-            let Some(record) = sessions.session(&id_hash).await? else {
-                return Err(AuthError::InvalidSession);
-            };
-            let settings = &self.settings().session;
-            let now = now_secs();
-            let idle_deadline = record
-                .last_seen_at
-                .saturating_add(settings.idle_timeout.as_secs());
-            let revoked = self
-                .check_identity_cutoff(&record.context.auth_identity_id, record.created_at_ms)
-                .await
-                .is_err();
-            if now >= record.expires_at || now >= idle_deadline || revoked {
-                sessions.delete_session(&id_hash).await?;
-                return Err(AuthError::InvalidSession);
-            }
-            check_same_site(head.method, head.headers)?;
-            // One write a minute at most keeps the idle clock honest without a
-            // write per request.
-            if now.saturating_sub(record.last_seen_at) >= 60 {
-                sessions.touch_session(&id_hash, now).await?;
-            }
-            Ok(Authenticated {
-                context: record.context,
-                credential: CredentialKind::Session,
-                token_id: None,
-                expires_at: Some(record.expires_at.min(now + settings.idle_timeout.as_secs())),
-            })
-        }
-
-        /// `POST /auth/session`: a registered caller's bearer token becomes a
-        /// new session; any session the request carried is destroyed.
-        pub(crate) async fn create_session(
-            &self,
-            head: &RequestHead<'_>,
-        ) -> Result<Response<Bytes>, AuthError> {
-            let settings = &self.settings().session;
-            let credentials = Credentials::from_head(head, &settings.cookie_name)?;
-            let token = credentials
-                .bearer
-                .as_deref()
-                .ok_or(AuthError::MissingCredentials)?;
-            let caller = self.verify_bearer(token).await?;
-            RoutePolicy::any_actor().admit(&caller.context)?;
-            if let Some(previous) = credentials.session_id.as_deref() {
-                self.sessions()
-                    .delete_session(&hash_secret(previous))
-                    .await?;
-            }
-            let session_id = Secret::generate("ses_")?;
-            let created_at_ms = now_ms();
-            let now = created_at_ms / 1000;
-            let record = SessionRecord {
-                id_hash: session_id.hash(),
-                context: caller.context.clone(),
-                created_at_ms,
-                last_seen_at: now,
-                expires_at: now + settings.absolute_timeout.as_secs(),
-            };
-            self.sessions().create_session(&record).await?;
-            tracing::info!(auth_identity_id = %caller.auth_identity_id, "session created");
-            let mut response = token_response(&json!({ "user": caller.context }));
-            let cookie = HeaderValue::from_str(&settings.set_cookie(session_id.as_str()))
-                .map_err(|_| AuthError::Internal)?;
-            response.headers_mut().insert(header::SET_COOKIE, cookie);
-            Ok(response)
-        }
-
-        /// `DELETE /auth/session`: destroys the cookie's session and, when a
-        /// bearer token is presented, deny-lists it until it expires.
-        pub(crate) async fn destroy_session(
-            &self,
-            head: &RequestHead<'_>,
-        ) -> Result<Response<Bytes>, AuthError> {
-            let settings = &self.settings().session;
-            let credentials = Credentials::from_head(head, &settings.cookie_name)?;
-            if credentials.bearer.is_none() && credentials.session_id.is_none() {
-                return Err(AuthError::MissingCredentials);
-            }
-            let mut ended_something = false;
-            if let Some(token) = credentials.bearer.as_deref() {
-                let caller = self.verify_bearer(token).await?;
-                if let (Some(jti), Some(exp)) = (caller.token_id.as_deref(), caller.expires_at) {
-                    self.revocations().revoke_token(jti, exp).await?;
-                    tracing::info!(jti, "access token revoked at logout");
-                }
-                ended_something = true;
-            }
-            if let Some(session_id) = credentials.session_id.as_deref() {
-                check_same_site(head.method, head.headers)?;
-                let id_hash = hash_secret(session_id);
-                if self.sessions().session(&id_hash).await?.is_some() {
-                    self.sessions().delete_session(&id_hash).await?;
-                    ended_something = true;
-                }
-            }
-            if !ended_something {
-                return Err(AuthError::InvalidSession);
-            }
-            let mut response = token_response(&json!({ "success": true }));
-            let clear =
-                HeaderValue::from_str(&settings.clear_cookie()).map_err(|_| AuthError::Internal)?;
-            response.headers_mut().insert(header::SET_COOKIE, clear);
-            Ok(response)
-        }
     }
 }

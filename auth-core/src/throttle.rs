@@ -5,19 +5,31 @@
 //! does not reveal which exist). Over a limit the route answers `429` with
 //! `Retry-After` before doing any work, password hashing included.
 //!
+//! [`Throttle`] is the service: it counts in a [`ThrottleStore`] under
+//! [`ThrottleSettings`], in windows of its clock's time.
+//!
 //! ```
 //! use auth_core::throttle::ThrottleSettings;
 //!
 //! let settings = ThrottleSettings::default();
+//! assert!(!settings.clone().enabled(false).enabled);
 //! assert_eq!(settings.failures_per_identifier, 10);
 //! assert_eq!(settings.requests_per_address, 100);
 //! assert_eq!(settings.window.as_secs(), 15 * 60);
 //! ```
 
+use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
+
+use crate::clock::SharedClock;
+use crate::error::AuthError;
+use crate::secret::hash_secret;
+use crate::store::ThrottleStore;
 
 /// Throttling limits.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct ThrottleSettings {
     /// Whether throttling is on (default on).
     pub enabled: bool,
@@ -40,77 +52,106 @@ impl Default for ThrottleSettings {
     }
 }
 
-mod checks {
-    use std::net::IpAddr;
+impl ThrottleSettings {
+    /// Sets whether throttling is on.
+    pub fn enabled(mut self, enabled: bool) -> Self {
+        self.enabled = enabled;
+        self
+    }
 
-    use crate::AuthModule;
-    use crate::clock::now_secs;
-    use crate::error::AuthError;
+    /// Sets the failures allowed per identifier and window.
+    pub fn failures_per_identifier(mut self, failures: u64) -> Self {
+        self.failures_per_identifier = failures;
+        self
+    }
 
-    impl AuthModule {
-        fn throttle_window(&self) -> (u64, u64) {
-            let window = self.settings().throttle.window.as_secs().max(1);
-            let now = now_secs();
-            let start = now - now % window;
-            (start, start + window - now)
-        }
+    /// Sets the requests allowed per client address and window.
+    pub fn requests_per_address(mut self, requests: u64) -> Self {
+        self.requests_per_address = requests;
+        self
+    }
 
-        /// Counts a request from `addr`; `429` once the address is over its limit.
-        pub(crate) async fn throttle_address(&self, addr: Option<IpAddr>) -> Result<(), AuthError> {
-            let settings = &self.settings().throttle;
-            let Some(addr) = addr.filter(|_| settings.enabled) else {
-                return Ok(());
-            };
-            let (start, retry_after) = self.throttle_window();
-            let count = self
-                .throttle_store()
-                .hit(&format!("addr:{addr}"), start)
-                .await?;
-            if count > settings.requests_per_address {
-                tracing::warn!(%addr, "client address throttled");
-                return Err(AuthError::TooManyRequests { retry_after });
-            }
-            Ok(())
-        }
+    /// Sets the window.
+    pub fn window(mut self, window: Duration) -> Self {
+        self.window = window;
+        self
+    }
+}
 
-        /// `429` when `identifier` has used up its failures in this window.
-        pub(crate) async fn throttle_identifier(
-            &self,
-            identifier: Option<&str>,
-        ) -> Result<(), AuthError> {
-            let settings = &self.settings().throttle;
-            let Some(identifier) = identifier.filter(|_| settings.enabled) else {
-                return Ok(());
-            };
-            let (start, retry_after) = self.throttle_window();
-            let count = self
-                .throttle_store()
-                .count(&identifier_key(identifier), start)
-                .await?;
-            if count >= settings.failures_per_identifier {
-                tracing::warn!("identifier throttled");
-                return Err(AuthError::TooManyRequests { retry_after });
-            }
-            Ok(())
-        }
+/// Fixed-window throttling: a [`ThrottleStore`] under [`ThrottleSettings`].
+#[derive(Clone)]
+pub struct Throttle {
+    store: Arc<dyn ThrottleStore>,
+    settings: ThrottleSettings,
+    clock: SharedClock,
+}
 
-        /// Counts one failure (or, for reset requests, one attempt) of `identifier`.
-        pub(crate) async fn record_identifier_failure(
-            &self,
-            identifier: Option<&str>,
-        ) -> Result<(), AuthError> {
-            if let Some(identifier) = identifier.filter(|_| self.settings().throttle.enabled) {
-                let (start, _) = self.throttle_window();
-                self.throttle_store()
-                    .hit(&identifier_key(identifier), start)
-                    .await?;
-            }
-            Ok(())
+impl Throttle {
+    /// Counters kept in `store`.
+    pub fn new(
+        store: Arc<dyn ThrottleStore>,
+        settings: ThrottleSettings,
+        clock: SharedClock,
+    ) -> Self {
+        Self {
+            store,
+            settings,
+            clock,
         }
     }
 
-    /// Identifiers are hashed into the key, so the counters hold no e-mails.
-    fn identifier_key(identifier: &str) -> String {
-        format!("id:{}", crate::secret::hash_secret(identifier))
+    /// The settings.
+    pub fn settings(&self) -> &ThrottleSettings {
+        &self.settings
     }
+
+    /// The current window's start and the seconds until it ends.
+    fn window(&self) -> (u64, u64) {
+        let window = self.settings.window.as_secs().max(1);
+        let now = self.clock.now_secs();
+        let start = now - now % window;
+        (start, start + window - now)
+    }
+
+    /// Counts a request from `addr`; `429` once the address is over its limit.
+    pub async fn hit_address(&self, addr: Option<IpAddr>) -> Result<(), AuthError> {
+        let Some(addr) = addr.filter(|_| self.settings.enabled) else {
+            return Ok(());
+        };
+        let (start, retry_after) = self.window();
+        let count = self.store.hit(&format!("addr:{addr}"), start).await?;
+        if count > self.settings.requests_per_address {
+            tracing::warn!(%addr, "client address throttled");
+            return Err(AuthError::TooManyRequests { retry_after });
+        }
+        Ok(())
+    }
+
+    /// `429` when `identifier` has used up its failures in this window.
+    pub async fn check_identifier(&self, identifier: Option<&str>) -> Result<(), AuthError> {
+        let Some(identifier) = identifier.filter(|_| self.settings.enabled) else {
+            return Ok(());
+        };
+        let (start, retry_after) = self.window();
+        let count = self.store.count(&identifier_key(identifier), start).await?;
+        if count >= self.settings.failures_per_identifier {
+            tracing::warn!("identifier throttled");
+            return Err(AuthError::TooManyRequests { retry_after });
+        }
+        Ok(())
+    }
+
+    /// Counts one failure (or, for reset requests, one attempt) of `identifier`.
+    pub async fn record_failure(&self, identifier: Option<&str>) -> Result<(), AuthError> {
+        if let Some(identifier) = identifier.filter(|_| self.settings.enabled) {
+            let (start, _) = self.window();
+            self.store.hit(&identifier_key(identifier), start).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Identifiers are hashed into the key, so the counters hold no e-mails.
+fn identifier_key(identifier: &str) -> String {
+    format!("id:{}", hash_secret(identifier))
 }

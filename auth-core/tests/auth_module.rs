@@ -7,12 +7,11 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use auth_core::credentials::RequestHead;
-use auth_core::password::{PasswordHasher, PasswordPolicy};
 use auth_core::provider::{AuthProvider, AuthenticationInput, EmailPass, ProviderOutcome};
 use auth_core::routes::AuthRequest;
 use auth_core::store::{MemoryStore, ProviderStore, RevocationStore, StoreError};
 use auth_core::token::{Algorithm, Key, KeySet, TokenConfig, TokenService};
-use auth_core::{AuthError, AuthModule, RoutePolicy};
+use auth_core::{AuthError, AuthModule, AuthModuleBuilder, BuildError, RoutePolicy};
 use http::{HeaderMap, HeaderValue, Method, header};
 use serde_json::{Value, json};
 
@@ -64,24 +63,27 @@ struct Fixture {
     store: Arc<MemoryStore>,
 }
 
+const SECRET: &[u8] = b"module test secret, long enough!!";
+
+/// A module with the test's key, issuer and audience, before its stores.
+fn builder() -> AuthModuleBuilder {
+    AuthModule::builder()
+        .hs256(SECRET)
+        .issuer("http://test")
+        .audience("test")
+}
+
 fn fixture() -> Fixture {
-    let key = Key::hmac("k1", Algorithm::HS256, b"module test secret, long enough!!").unwrap();
-    let tokens = TokenService::new(
-        KeySet::new(key).unwrap(),
-        TokenConfig::new("http://test", "test"),
-    )
-    .unwrap();
     let store = Arc::new(MemoryStore::new());
-    let auth = AuthModule::builder(tokens)
+    let auth = builder()
         .identities(store.clone())
         .revocations(store.clone())
-        .provider(EmailPass::new(PasswordHasher::new(
-            PasswordPolicy::default(),
-        )))
+        .provider(EmailPass::default())
         .provider(FakeOAuth)
         .providers_for("user", ["emailpass"])
         .realm("test")
-        .build();
+        .build()
+        .unwrap();
     Fixture { auth, store }
 }
 
@@ -125,7 +127,8 @@ async fn refresh_reflects_an_actor_linked_after_registration() {
     let Fixture { auth, .. } = fixture();
     let token = register(&auth).await;
     let caller = auth.verify_bearer(&token).await.unwrap();
-    auth.identities()
+    auth.service()
+        .identities()
         .link_actor(&caller.auth_identity_id, "customer", "cus_1")
         .await
         .unwrap();
@@ -371,16 +374,11 @@ async fn unreachable_revocation_store_fails_closed_with_503() {
         store,
     } = fixture();
     let token = register(&working).await;
-    let key = Key::hmac("k1", Algorithm::HS256, b"module test secret, long enough!!").unwrap();
-    let tokens = TokenService::new(
-        KeySet::new(key).unwrap(),
-        TokenConfig::new("http://test", "test"),
-    )
-    .unwrap();
-    let broken = AuthModule::builder(tokens)
+    let broken = builder()
         .identities(store)
-        .revocations(Arc::new(UnreachableRevocations))
-        .build();
+        .revocations(UnreachableRevocations)
+        .build()
+        .unwrap();
     // A valid token must not pass unchecked when revocation cannot be checked.
     let headers = bearer(&token);
     let head = RequestHead::new(&Method::GET, &headers, None);
@@ -396,4 +394,41 @@ async fn unreachable_revocation_store_fails_closed_with_503() {
     let empty = HeaderMap::new();
     let anonymous = RequestHead::new(&Method::GET, &empty, None);
     assert_eq!(broken.authorize(&policy, &anonymous).await, Ok(None));
+}
+
+#[test]
+fn build_names_what_is_missing_instead_of_panicking() {
+    let error = |builder: AuthModuleBuilder| builder.build().err().unwrap().to_string();
+    assert!(error(AuthModule::builder().issuer("i").audience("a")).contains(".hs256(secret)"));
+    assert!(error(AuthModule::builder().hs256(SECRET).audience("a")).contains(".issuer("));
+    assert!(error(AuthModule::builder().hs256(SECRET).issuer("i")).contains(".audience("));
+}
+
+#[test]
+fn build_refuses_a_weak_secret_and_a_key_set_twice() {
+    let weak = AuthModule::builder()
+        .hs256(b"short")
+        .issuer("i")
+        .audience("a")
+        .build();
+    assert!(matches!(weak, Err(BuildError::Tokens(_))));
+    let twice = builder().hs256(SECRET).build();
+    assert!(matches!(twice, Err(BuildError::Conflict(_))));
+    let out_of_range = builder()
+        .token_config(TokenConfig::default().leeway(std::time::Duration::from_secs(61)))
+        .build();
+    assert!(matches!(out_of_range, Err(BuildError::Tokens(_))));
+}
+
+#[test]
+fn a_hand_built_token_service_carries_its_own_issuer() {
+    let key = Key::hmac("k1", Algorithm::HS256, SECRET).unwrap();
+    let tokens = TokenService::new(
+        KeySet::new(key).unwrap(),
+        TokenConfig::new("http://test", "test"),
+    )
+    .unwrap();
+    assert!(AuthModule::builder().tokens(tokens.clone()).build().is_ok());
+    let both = AuthModule::builder().tokens(tokens).issuer("http://other");
+    assert!(matches!(both.build(), Err(BuildError::Conflict(_))));
 }

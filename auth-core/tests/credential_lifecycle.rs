@@ -8,15 +8,18 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use auth_core::clock::TestClock;
 use auth_core::credentials::RequestHead;
 use auth_core::identity::CredentialKind;
-use auth_core::password::{PasswordHasher, PasswordPolicy};
 use auth_core::provider::EmailPass;
+use auth_core::refresh::RefreshSettings;
 use auth_core::reset::{PasswordReset, ResetNotifier};
 use auth_core::routes::AuthRequest;
+use auth_core::session::SessionSettings;
 use auth_core::store::MemoryStore;
-use auth_core::token::{Algorithm, Key, KeySet, TokenConfig, TokenService};
-use auth_core::{AuthError, AuthModule, RoutePolicy};
+use auth_core::throttle::ThrottleSettings;
+use auth_core::token::TokenConfig;
+use auth_core::{AuthError, AuthModule, AuthModuleBuilder, RoutePolicy};
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Response, header};
 use serde_json::{Value, json};
@@ -69,38 +72,32 @@ struct Fixture {
     outbox: Outbox,
 }
 
+/// Throttle limits low enough to reach in a test.
+fn test_throttle() -> ThrottleSettings {
+    ThrottleSettings::default()
+        .failures_per_identifier(3)
+        .requests_per_address(6)
+}
+
 fn fixture_with(refresh: bool, throttle: bool) -> Fixture {
-    fixture_configured(|settings| {
-        settings.refresh.enabled = refresh;
-        settings.throttle.enabled = throttle;
+    fixture_configured(|builder| {
+        builder
+            .refresh(RefreshSettings::default().enabled(refresh))
+            .throttle(test_throttle().enabled(throttle))
     })
 }
 
-fn fixture_configured(change: impl FnOnce(&mut auth_core::AuthSettings)) -> Fixture {
-    let key = Key::hmac(
-        "k1",
-        Algorithm::HS256,
-        b"lifecycle test secret, long enough",
-    )
-    .unwrap();
-    let tokens = TokenService::new(
-        KeySet::new(key).unwrap(),
-        TokenConfig::new("http://test", "test"),
-    )
-    .unwrap();
+fn fixture_configured(change: impl FnOnce(AuthModuleBuilder) -> AuthModuleBuilder) -> Fixture {
     let outbox = Outbox::default();
-    let auth = AuthModule::builder(tokens)
-        .store(Arc::new(MemoryStore::new()))
-        .provider(EmailPass::new(PasswordHasher::new(
-            PasswordPolicy::default(),
-        )))
+    let builder = AuthModule::builder()
+        .hs256(b"lifecycle test secret, long enough")
+        .issuer("http://test")
+        .audience("test")
+        .store(MemoryStore::new())
+        .provider(EmailPass::default())
         .notifier(outbox.clone())
-        .configure(|settings| {
-            settings.throttle.failures_per_identifier = 3;
-            settings.throttle.requests_per_address = 6;
-            change(settings);
-        })
-        .build();
+        .throttle(test_throttle());
+    let auth = change(builder).build().unwrap();
     Fixture { auth, outbox }
 }
 
@@ -128,7 +125,8 @@ async fn register_and_login(auth: &AuthModule) -> String {
         .verify_bearer(json_body(&registered)["token"].as_str().unwrap())
         .await
         .unwrap();
-    auth.identities()
+    auth.service()
+        .identities()
         .link_actor(&caller.auth_identity_id, "customer", "cus_1")
         .await
         .unwrap();
@@ -625,7 +623,7 @@ async fn refresh_tokens_are_refused_when_disabled() {
 #[tokio::test(flavor = "multi_thread")]
 async fn api_key_is_accepted_only_where_listed_and_stops_when_revoked() {
     let Fixture { auth, .. } = fixture();
-    let (record, secret) = auth.create_api_key("user_1", "deploys").await.unwrap();
+    let (record, secret) = auth.api_keys().create("user_1", "deploys").await.unwrap();
     let basic = format!("Basic {}", secret.as_str());
     let request_headers = headers(&[(header::AUTHORIZATION, &basic)]);
     let head = RequestHead::new(&Method::GET, &request_headers, None);
@@ -639,13 +637,13 @@ async fn api_key_is_accepted_only_where_listed_and_stops_when_revoked() {
         auth.authorize(&unlisted, &head).await,
         Err(AuthError::MissingCredentials)
     );
-    auth.revoke_api_key(&record.id).await.unwrap();
+    auth.api_keys().revoke(&record.id).await.unwrap();
     assert_eq!(
         auth.authorize(&listed, &head).await,
         Err(AuthError::InvalidToken)
     );
     assert!(matches!(
-        auth.revoke_api_key("apk_unknown").await,
+        auth.api_keys().revoke("apk_unknown").await,
         Err(AuthError::NotFound(_))
     ));
 }
@@ -698,8 +696,9 @@ async fn one_client_address_is_throttled_across_identifiers() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn idle_session_is_refused_and_removed() {
-    let Fixture { auth, .. } =
-        fixture_configured(|settings| settings.session.idle_timeout = Duration::ZERO);
+    let Fixture { auth, .. } = fixture_configured(|builder| {
+        builder.session(SessionSettings::default().idle_timeout(Duration::ZERO))
+    });
     let token = register_and_login(&auth).await;
     let cookie = cookie_of(&create_session(&auth, &token).await);
     let request_headers = headers(&[(header::COOKIE, &cookie)]);
@@ -710,7 +709,7 @@ async fn idle_session_is_refused_and_removed() {
     );
     let id_hash = auth_core::secret::hash_secret(cookie.split_once('=').unwrap().1);
     assert_eq!(
-        auth.sessions().session(&id_hash).await.unwrap(),
+        auth.sessions().store().session(&id_hash).await.unwrap(),
         None,
         "expired sessions are deleted"
     );
@@ -718,8 +717,9 @@ async fn idle_session_is_refused_and_removed() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn session_past_its_absolute_timeout_is_refused() {
-    let Fixture { auth, .. } =
-        fixture_configured(|settings| settings.session.absolute_timeout = Duration::ZERO);
+    let Fixture { auth, .. } = fixture_configured(|builder| {
+        builder.session(SessionSettings::default().absolute_timeout(Duration::ZERO))
+    });
     let token = register_and_login(&auth).await;
     let cookie = cookie_of(&create_session(&auth, &token).await);
     let request_headers = headers(&[(header::COOKIE, &cookie)]);
@@ -745,7 +745,7 @@ async fn refused_session_cookie_is_cleared_in_the_response() {
 #[tokio::test(flavor = "multi_thread")]
 async fn expired_reset_token_is_refused_and_the_password_kept() {
     let Fixture { auth, outbox } =
-        fixture_configured(|settings| settings.reset_token_ttl = Duration::ZERO);
+        fixture_configured(|builder| builder.reset_token_ttl(Duration::ZERO));
     register_and_login(&auth).await;
     request_reset(&auth, EMAIL).await;
     let reset_token = outbox.token_for(EMAIL).await;
@@ -758,4 +758,159 @@ async fn expired_reset_token_is_refused_and_the_password_kept() {
     .await;
     assert_eq!(response.status(), 401);
     login(&auth, PASSWORD).await;
+}
+
+// Expiry on a test clock, with real durations: each limit is probed just
+// before and just after it.
+
+const MINUTE: Duration = Duration::from_secs(60);
+const DAY: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// A module reading `clock`, with the default settings except `change`.
+fn fixture_at(
+    clock: &TestClock,
+    change: impl FnOnce(AuthModuleBuilder) -> AuthModuleBuilder,
+) -> Fixture {
+    let clock = clock.clone();
+    fixture_configured(move |builder| change(builder.clock(clock)))
+}
+
+/// Whether the session `cookie` authenticates a `GET` now.
+async fn session_works(auth: &AuthModule, cookie: &str) -> bool {
+    let request_headers = headers(&[(header::COOKIE, cookie)]);
+    let head = RequestHead::new(&Method::GET, &request_headers, None);
+    auth.authorize(&session_policy(), &head).await.is_ok()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn session_idle_for_59_minutes_works_and_for_61_minutes_is_refused() {
+    let clock = TestClock::default();
+    let Fixture { auth, .. } = fixture_at(&clock, |builder| {
+        builder.session(SessionSettings::default().idle_timeout(60 * MINUTE))
+    });
+    let token = register_and_login(&auth).await;
+    let cookie = cookie_of(&create_session(&auth, &token).await);
+    clock.advance(59 * MINUTE);
+    assert!(session_works(&auth, &cookie).await, "idle 59 minutes");
+    clock.advance(59 * MINUTE);
+    assert!(
+        session_works(&auth, &cookie).await,
+        "the last use restarts the idle clock"
+    );
+    clock.advance(61 * MINUTE);
+    assert!(!session_works(&auth, &cookie).await, "idle 61 minutes");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn session_in_use_ends_at_its_absolute_timeout() {
+    let clock = TestClock::default();
+    let Fixture { auth, .. } = fixture_at(&clock, |builder| {
+        builder.session(
+            SessionSettings::default()
+                .idle_timeout(60 * MINUTE)
+                .absolute_timeout(120 * MINUTE),
+        )
+    });
+    let token = register_and_login(&auth).await;
+    let cookie = cookie_of(&create_session(&auth, &token).await);
+    for _ in 0..2 {
+        clock.advance(59 * MINUTE);
+        assert!(session_works(&auth, &cookie).await);
+    }
+    clock.advance(MINUTE);
+    assert!(session_works(&auth, &cookie).await, "119 minutes old");
+    clock.advance(2 * MINUTE);
+    assert!(!session_works(&auth, &cookie).await, "121 minutes old");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reset_token_works_for_29_minutes_and_is_refused_at_31() {
+    let clock = TestClock::default();
+    let Fixture { auth, outbox } = fixture_at(&clock, |builder| builder);
+    register_and_login(&auth).await;
+    let path = "/customer/emailpass/update";
+
+    request_reset(&auth, EMAIL).await;
+    let late = outbox.token_for(EMAIL).await;
+    clock.advance(31 * MINUTE);
+    let refused = update_password(&auth, path, &late, "too late a password").await;
+    assert_eq!(refused.status(), 401);
+    login(&auth, PASSWORD).await;
+
+    request_reset(&auth, EMAIL).await;
+    let in_time = outbox.token_other_than(EMAIL, Some(&late)).await;
+    clock.advance(29 * MINUTE);
+    let accepted = update_password(&auth, path, &in_time, "a new password!").await;
+    assert_eq!(accepted.status(), 200);
+    login(&auth, "a new password!").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn refresh_token_unused_past_its_idle_timeout_is_refused() {
+    let clock = TestClock::default();
+    let Fixture { auth, .. } = fixture_at(&clock, |builder| {
+        builder.refresh(RefreshSettings::default().enabled(true))
+    });
+    let (_, first) = login_with_refresh(&auth).await;
+    clock.advance(13 * DAY);
+    let rotated = refresh_with(&auth, &first).await;
+    assert_eq!(rotated.status(), 200, "unused for 13 of 14 days");
+    let second = json_body(&rotated)["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    clock.advance(15 * DAY);
+    assert_eq!(
+        refresh_with(&auth, &second).await.status(),
+        401,
+        "unused for 15 days"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn refresh_family_in_use_ends_at_its_absolute_timeout() {
+    let clock = TestClock::default();
+    let Fixture { auth, .. } = fixture_at(&clock, |builder| {
+        builder.refresh(RefreshSettings::default().enabled(true))
+    });
+    let (_, mut current) = login_with_refresh(&auth).await;
+    for _ in 0..3 {
+        clock.advance(9 * DAY + 23 * 60 * MINUTE);
+        let rotated = refresh_with(&auth, &current).await;
+        assert_eq!(rotated.status(), 200, "a family younger than 30 days");
+        let body = json_body(&rotated);
+        assert!(
+            auth.verify_bearer(body["token"].as_str().unwrap())
+                .await
+                .is_ok()
+        );
+        current = body["refresh_token"].as_str().unwrap().to_owned();
+    }
+    clock.advance(DAY);
+    assert_eq!(
+        refresh_with(&auth, &current).await.status(),
+        401,
+        "a family of 30 days and 21 hours"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn access_token_works_until_its_ttl_and_leeway_have_passed() {
+    let clock = TestClock::default();
+    let Fixture { auth, .. } = fixture_at(&clock, |builder| {
+        builder.token_config(
+            TokenConfig::default()
+                .ttl(15 * MINUTE)
+                .leeway(Duration::from_secs(30)),
+        )
+    });
+    let token = register_and_login(&auth).await;
+    clock.advance(15 * MINUTE + Duration::from_secs(29));
+    assert!(auth.verify_bearer(&token).await.is_ok(), "15 min 29 s old");
+    clock.advance(Duration::from_secs(2));
+    assert_eq!(
+        auth.verify_bearer(&token).await,
+        Err(AuthError::InvalidToken),
+        "15 min 31 s old"
+    );
 }

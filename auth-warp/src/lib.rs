@@ -8,20 +8,19 @@
 //!
 //! ```
 //! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-//! use auth_core::password::{PasswordHasher, PasswordPolicy};
 //! use auth_core::provider::EmailPass;
-//! use auth_core::token::{Algorithm, Key, KeySet, TokenConfig, TokenService};
 //! use auth_core::{AuthModule, RoutePolicy};
 //! use auth_warp::{Auth, AuthUser};
 //! use warp::Filter;
 //!
-//! let key = Key::hmac("k1", Algorithm::HS256, b"an example secret of 32+ bytes!!").unwrap();
-//! let keys = KeySet::new(key).unwrap();
-//! let tokens = TokenService::new(keys, TokenConfig::new("https://auth.example", "store")).unwrap();
 //! let auth = Auth::new(
-//!     AuthModule::builder(tokens)
-//!         .provider(EmailPass::new(PasswordHasher::new(PasswordPolicy::default())))
-//!         .build(),
+//!     AuthModule::builder()
+//!         .hs256(b"an example secret of 32+ bytes!!")
+//!         .issuer("https://auth.example")
+//!         .audience("store")
+//!         .provider(EmailPass::default())
+//!         .build()
+//!         .unwrap(),
 //! );
 //! let customers = RoutePolicy::actor_types(["customer"]);
 //!

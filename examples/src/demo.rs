@@ -18,17 +18,17 @@
 //! # Ok(()) }
 //! ```
 
-use std::sync::Arc;
-
 use auth_core::error::AuthError;
-use auth_core::password::{PasswordHasher, PasswordPolicy};
 use auth_core::provider::EmailPass;
+use auth_core::refresh::RefreshSettings;
 use auth_core::reset::{PasswordReset, ResetNotifier};
 use auth_core::response::json_response;
 use auth_core::routes::parse_json_body;
+use auth_core::session::SessionSettings;
 use auth_core::store::{SqliteStore, StoreError};
-use auth_core::token::{Algorithm, Key, KeySet, TokenConfig, TokenService};
-use auth_core::{AuthModule, Authenticated};
+use auth_core::throttle::ThrottleSettings;
+use auth_core::token::{Algorithm, Key, KeySet, TokenConfig};
+use auth_core::{AuthModule, Authenticated, BuildError};
 use bytes::Bytes;
 use http::{Response, StatusCode};
 use serde_json::{Map, Value, json};
@@ -229,13 +229,6 @@ fn key_variable(signing: &SigningConfig) -> &'static str {
 impl Demo {
     /// Opens the database, runs the migrations and assembles the auth module.
     pub async fn open(config: &DemoConfig) -> Result<Self, ConfigError> {
-        let key = signing_key(&config.signing)?;
-        let mut token_config = TokenConfig::new(config.issuer.clone(), config.audience.clone());
-        token_config.ttl = config.token_ttl;
-        let keys = KeySet::new(key)
-            .map_err(|e| ConfigError::new(key_variable(&config.signing), e.to_string()))?;
-        let tokens = TokenService::new(keys, token_config)
-            .map_err(|e| ConfigError::new(key_variable(&config.signing), e.to_string()))?;
         let store = SqliteStore::connect(&config.database_url)
             .await
             .map_err(|e| ConfigError::new("AUTH_DATABASE_URL", e.to_string()))?;
@@ -248,20 +241,27 @@ impl Demo {
                 )
             })?;
         }
-        let auth = AuthModule::builder(tokens)
-            .store(Arc::new(store))
+        let keys = KeySet::new(signing_key(&config.signing)?)
+            .map_err(|e| ConfigError::new(key_variable(&config.signing), e.to_string()))?;
+        let auth = AuthModule::builder()
+            .keys(keys)
+            .issuer(config.issuer.clone())
+            .audience(config.audience.clone())
+            .token_config(TokenConfig::default().ttl(config.token_ttl))
+            .store(store)
             .realm("demo-store")
-            .provider(EmailPass::new(PasswordHasher::new(
-                PasswordPolicy::default(),
-            )))
+            .provider(EmailPass::default())
             .notifier(LogNotifier)
-            .configure(|settings| {
-                settings.session.secure = config.cookie_secure;
-                settings.refresh.enabled = config.refresh_tokens;
-                settings.throttle.enabled = config.throttle;
-                settings.reset_token_ttl = config.reset_token_ttl;
-            })
-            .build();
+            .session(SessionSettings::default().secure(config.cookie_secure))
+            .refresh(RefreshSettings::default().enabled(config.refresh_tokens))
+            .throttle(ThrottleSettings::default().enabled(config.throttle))
+            .reset_token_ttl(config.reset_token_ttl)
+            .build()
+            .map_err(|error| match error {
+                BuildError::MissingIssuer => ConfigError::new("AUTH_ISSUER", error.to_string()),
+                BuildError::MissingAudience => ConfigError::new("AUTH_AUDIENCE", error.to_string()),
+                other => ConfigError::new(key_variable(&config.signing), other.to_string()),
+            })?;
         Ok(Self { auth, db })
     }
 
@@ -305,7 +305,11 @@ impl Demo {
                     ));
                 }
             };
-            let (record, secret) = self.auth.create_api_key(&caller.actor_id, &title).await?;
+            let (record, secret) = self
+                .auth
+                .api_keys()
+                .create(&caller.actor_id, &title)
+                .await?;
             let mut key = api_key_json(&record);
             key["token"] = json!(secret.as_str());
             Ok(json_response(StatusCode::OK, &json!({ "api_key": key })))
@@ -316,7 +320,7 @@ impl Demo {
     /// `POST /admin/api-keys/{id}/revoke`: any admin user may revoke a key.
     pub async fn revoke_api_key(&self, id: &str) -> Response<Bytes> {
         let result = async {
-            let record = self.auth.revoke_api_key(id).await?;
+            let record = self.auth.api_keys().revoke(id).await?;
             Ok(json_response(
                 StatusCode::OK,
                 &json!({ "api_key": api_key_json(&record) }),
@@ -371,6 +375,7 @@ impl Demo {
             .map_err(database_error)?;
         match self
             .auth
+            .service()
             .identities()
             .link_actor(&caller.auth_identity_id, actor_type, &id)
             .await

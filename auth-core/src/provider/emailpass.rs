@@ -58,6 +58,13 @@ impl EmailPass {
     }
 }
 
+impl Default for EmailPass {
+    /// Argon2id with the default [`PasswordPolicy`](crate::password::PasswordPolicy).
+    fn default() -> Self {
+        Self::new(PasswordHasher::new(Default::default()))
+    }
+}
+
 /// `{email, password}` from a request body, or `400 invalid_data`.
 fn credentials(body: &Value) -> Result<(String, &str), AuthError> {
     let email = body.get("email").and_then(Value::as_str);

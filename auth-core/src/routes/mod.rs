@@ -1,8 +1,8 @@
 //! The auth routes of the HTTP contract as framework-neutral handlers.
 //!
-//! An adapter mounts [`AuthModule::handle`] under `/auth` (every method, every
-//! sub-path), hands it an [`AuthRequest`] and sends back the `http::Response` it
-//! returns. Route matching, body parsing, status codes, JSON bodies and headers
+//! An adapter mounts [`AuthModule::handle`](crate::AuthModule::handle) under
+//! `/auth` (every method, every sub-path), hands it an [`AuthRequest`] and
+//! sends back the `http::Response` it returns. Route matching, body parsing, status codes, JSON bodies and headers
 //! are all decided here, so the three adapters answer byte for byte the same.
 //!
 //! | method, path below `/auth` | handler |
@@ -19,13 +19,15 @@
 //! ```
 //! # tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(async {
 //! use auth_core::routes::AuthRequest;
-//! use auth_core::token::{Algorithm, Key, KeySet, TokenConfig, TokenService};
 //! use auth_core::AuthModule;
 //! use http::Method;
 //!
-//! let key = Key::hmac("k1", Algorithm::HS256, b"an example secret of 32+ bytes!!").unwrap();
-//! let tokens = TokenService::new(KeySet::new(key).unwrap(), TokenConfig::new("https://auth.example", "store")).unwrap();
-//! let auth = AuthModule::builder(tokens).build();
+//! let auth = AuthModule::builder()
+//!     .hs256(b"an example secret of 32+ bytes!!")
+//!     .issuer("https://auth.example")
+//!     .audience("store")
+//!     .build()
+//!     .unwrap();
 //!
 //! let request = AuthRequest::new(Method::POST, "/customer/emailpass")
 //!     .with_body(r#"{"email":"ada@example.com","password":"correct horse"}"#);
@@ -34,20 +36,26 @@
 //! # });
 //! ```
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Response, StatusCode, header};
 use serde_json::{Value, json};
 
-use crate::AuthModule;
-use crate::credentials::RequestHead;
+use crate::access_token::AccessTokens;
+use crate::credentials::{Credentials, RequestHead};
 use crate::error::AuthError;
 use crate::identity::{AuthContext, is_valid_actor_type};
-use crate::policy::RoutePolicy;
+use crate::policy::{Authenticated, RoutePolicy};
 use crate::provider::{AuthenticationInput, ProviderOutcome};
+use crate::refresh::RefreshTokens;
+use crate::reset::{PasswordResets, is_reset_token};
+use crate::response::empty_response;
 pub use crate::response::{json_response, token_response};
 use crate::secret::{HeaderNames, QueryNames, Redacted, url_path};
+use crate::service::AuthService;
+use crate::session::{Sessions, check_same_site};
+use crate::throttle::Throttle;
 
 /// The largest request body the auth routes read; adapters cap bodies at this
 /// size before buffering them.
@@ -270,26 +278,20 @@ pub fn parse_json_body(body: &[u8]) -> Result<Value, AuthError> {
         .map_err(|_| AuthError::InvalidData("Request body is not valid JSON".into()))
 }
 
-impl AuthModule {
-    /// Answers a request to an auth route. Never fails: every refusal becomes
-    /// the error's response.
-    pub async fn handle(&self, request: AuthRequest) -> Response<Bytes> {
-        match self.route(&request).await {
-            Ok(response) => response,
-            Err(error) => {
-                let mut response = self.error_response(&error);
-                if error == AuthError::MethodNotAllowed
-                    && let Some(allow) = AuthRoute::allow_header(&request.path)
-                    && let Ok(value) = HeaderValue::from_str(&allow)
-                {
-                    response.headers_mut().insert(header::ALLOW, value);
-                }
-                response
-            }
-        }
-    }
+/// The services the auth routes run on, lent by the module for one request.
+pub(crate) struct RouteServices<'a> {
+    pub(crate) service: &'a AuthService,
+    pub(crate) access_tokens: &'a AccessTokens,
+    pub(crate) sessions: &'a Sessions,
+    pub(crate) refresh_tokens: &'a RefreshTokens,
+    pub(crate) password_resets: &'a PasswordResets,
+    pub(crate) throttle: &'a Throttle,
+    pub(crate) providers_per_actor: &'a HashMap<String, Vec<String>>,
+}
 
-    async fn route(&self, request: &AuthRequest) -> Result<Response<Bytes>, AuthError> {
+impl RouteServices<'_> {
+    /// Answers a request to an auth route, or says why not.
+    pub(crate) async fn route(&self, request: &AuthRequest) -> Result<Response<Bytes>, AuthError> {
         let (actor_type, provider, action) =
             match AuthRoute::resolve(&request.method, &request.path)? {
                 AuthRoute::Provider {
@@ -304,15 +306,15 @@ impl AuthModule {
         match action {
             ProviderAction::Login | ProviderAction::Register => {
                 self.check_provider_allowed(&actor_type, &provider)?;
-                self.throttle_address(request.client_addr).await?;
+                self.throttle.hit_address(request.client_addr).await?;
                 let input = provider_input(request)?;
                 let claimed = self.claimed_identifier(&provider, &input);
-                self.throttle_identifier(claimed.as_deref()).await?;
+                self.throttle.check_identifier(claimed.as_deref()).await?;
                 let is_login = action == ProviderAction::Login;
                 let outcome = if is_login {
-                    self.service().authenticate(&provider, &input).await?
+                    self.service.authenticate(&provider, &input).await?
                 } else {
-                    self.service().register(&provider, &input).await?
+                    self.service.register(&provider, &input).await?
                 };
                 self.answer(outcome, &actor_type, claimed.as_deref(), is_login)
                     .await
@@ -320,25 +322,30 @@ impl AuthModule {
             ProviderAction::Callback => {
                 self.check_provider_allowed(&actor_type, &provider)?;
                 let input = provider_input(request)?;
-                let outcome = self.service().validate_callback(&provider, &input).await?;
+                let outcome = self.service.validate_callback(&provider, &input).await?;
                 self.answer(outcome, &actor_type, None, true).await
             }
             ProviderAction::ResetPassword => {
-                self.throttle_address(request.client_addr).await?;
+                self.throttle.hit_address(request.client_addr).await?;
                 self.request_password_reset(&actor_type, &provider, &request.body)
                     .await
             }
             ProviderAction::Update => {
-                self.throttle_address(request.client_addr).await?;
+                self.throttle.hit_address(request.client_addr).await?;
                 self.update_with_reset_token(&actor_type, &provider, &request.head(), &request.body)
                     .await
             }
         }
     }
 
+    /// The request's credentials, with this module's session cookie name.
+    fn credentials(&self, head: &RequestHead<'_>) -> Result<Credentials, AuthError> {
+        Credentials::from_head(head, &self.sessions.settings().cookie_name)
+    }
+
     /// Who the request claims to be, per the provider, for throttling.
     fn claimed_identifier(&self, provider: &str, input: &AuthenticationInput) -> Option<String> {
-        self.service()
+        self.service
             .registry()
             .get(provider)
             .ok()
@@ -348,7 +355,7 @@ impl AuthModule {
     /// Medusa's `authMethodsPerActor`: `400 not_allowed` for a provider the actor
     /// type may not use.
     fn check_provider_allowed(&self, actor_type: &str, provider: &str) -> Result<(), AuthError> {
-        match self.settings().providers_per_actor.get(actor_type) {
+        match self.providers_per_actor.get(actor_type) {
             Some(allowed) if !allowed.iter().any(|p| p == provider) => {
                 Err(AuthError::NotAllowed(format!(
                     "The actor type {actor_type} is not allowed to use the auth provider {}.",
@@ -372,9 +379,9 @@ impl AuthModule {
         match outcome {
             ProviderOutcome::Authenticated(identity) => {
                 let context = AuthContext::for_identity(&identity, actor_type);
-                let token = self.issue_token(&context)?;
-                if is_login && self.settings().refresh.enabled {
-                    let refresh_token = self.start_refresh_family(&context).await?;
+                let token = self.access_tokens.issue(&context)?;
+                if is_login && self.refresh_tokens.settings().enabled {
+                    let refresh_token = self.refresh_tokens.start_family(&context).await?;
                     return Ok(token_response(
                         &json!({ "token": token, "refresh_token": refresh_token.as_str() }),
                     ));
@@ -386,32 +393,161 @@ impl AuthModule {
                 &json!({ "location": location }),
             )),
             ProviderOutcome::Failed(message) => {
-                self.record_identifier_failure(claimed).await?;
+                self.throttle.record_failure(claimed).await?;
                 Err(AuthError::Unauthorized(message))
             }
         }
     }
 
     /// `POST /auth/token/refresh`: re-signs from the identity's current state, so
-    /// an actor linked since the last token appears in the new one.
+    /// an actor linked since the last token appears in the new one. With
+    /// `{"refresh_token"}` in the body, rotates that token instead.
     async fn refresh(&self, request: &AuthRequest) -> Result<Response<Bytes>, AuthError> {
         let body = parse_json_body(&request.body)?;
         if let Some(presented) = body.get("refresh_token") {
             let presented = presented
                 .as_str()
                 .ok_or_else(|| AuthError::InvalidData("refresh_token must be a string".into()))?;
-            return self.rotate_refresh_token(presented).await;
+            let (record, successor) = self.refresh_tokens.rotate(presented).await?;
+            let token = self
+                .reissue(&record.auth_identity_id, &record.actor_type)
+                .await?;
+            return Ok(token_response(&json!({
+                "token": token,
+                "refresh_token": successor.as_str(),
+            })));
         }
-        let policy = RoutePolicy::any_actor().allow_unregistered();
-        let caller = self.require(&policy, &request.head()).await?;
+        let caller = self.bearer_caller(&request.head()).await?;
+        RoutePolicy::any_actor()
+            .allow_unregistered()
+            .admit(&caller.context)?;
+        let token = self
+            .reissue(&caller.auth_identity_id, &caller.actor_type)
+            .await?;
+        Ok(token_response(&json!({ "token": token })))
+    }
+
+    /// A new access token from the identity's current state.
+    async fn reissue(&self, auth_identity_id: &str, actor_type: &str) -> Result<String, AuthError> {
         let identity = self
+            .service
             .identities()
-            .identity(&caller.auth_identity_id)
+            .identity(auth_identity_id)
             .await?
             .ok_or(AuthError::InvalidToken)?;
-        let context = AuthContext::for_identity(&identity, &caller.actor_type);
-        let token = self.issue_token(&context)?;
-        Ok(token_response(&json!({ "token": token })))
+        self.access_tokens
+            .issue(&AuthContext::for_identity(&identity, actor_type))
+    }
+
+    /// The verified caller of a request that must carry a bearer token.
+    async fn bearer_caller(&self, head: &RequestHead<'_>) -> Result<Authenticated, AuthError> {
+        let credentials = self.credentials(head)?;
+        let token = credentials
+            .bearer
+            .as_deref()
+            .ok_or(AuthError::MissingCredentials)?;
+        self.access_tokens.verify(token).await
+    }
+
+    /// `POST /auth/session`: a registered caller's bearer token becomes a
+    /// new session; any session the request carried is destroyed.
+    async fn create_session(&self, head: &RequestHead<'_>) -> Result<Response<Bytes>, AuthError> {
+        let credentials = self.credentials(head)?;
+        let token = credentials
+            .bearer
+            .as_deref()
+            .ok_or(AuthError::MissingCredentials)?;
+        let caller = self.access_tokens.verify(token).await?;
+        RoutePolicy::any_actor().admit(&caller.context)?;
+        let session_id = self
+            .sessions
+            .create(&caller.context, credentials.session_id.as_deref())
+            .await?;
+        let mut response = token_response(&json!({ "user": caller.context }));
+        let cookie = self.sessions.settings().set_cookie(session_id.as_str());
+        let cookie = HeaderValue::from_str(&cookie).map_err(|_| AuthError::Internal)?;
+        response.headers_mut().insert(header::SET_COOKIE, cookie);
+        Ok(response)
+    }
+
+    /// `DELETE /auth/session`: destroys the cookie's session and, when a
+    /// bearer token is presented, deny-lists it until it expires.
+    async fn destroy_session(&self, head: &RequestHead<'_>) -> Result<Response<Bytes>, AuthError> {
+        let credentials = self.credentials(head)?;
+        if credentials.bearer.is_none() && credentials.session_id.is_none() {
+            return Err(AuthError::MissingCredentials);
+        }
+        let mut ended_something = false;
+        if let Some(token) = credentials.bearer.as_deref() {
+            let caller = self.access_tokens.verify(token).await?;
+            if let (Some(jti), Some(exp)) = (caller.token_id.as_deref(), caller.expires_at) {
+                self.access_tokens
+                    .revocations()
+                    .revoke_token(jti, exp)
+                    .await?;
+                tracing::info!(jti, "access token revoked at logout");
+            }
+            ended_something = true;
+        }
+        if let Some(session_id) = credentials.session_id.as_deref() {
+            check_same_site(head.method, head.headers)?;
+            ended_something |= self.sessions.destroy(session_id).await?;
+        }
+        if !ended_something {
+            return Err(AuthError::InvalidSession);
+        }
+        let mut response = token_response(&json!({ "success": true }));
+        let clear = HeaderValue::from_str(&self.sessions.settings().clear_cookie())
+            .map_err(|_| AuthError::Internal)?;
+        response.headers_mut().insert(header::SET_COOKIE, clear);
+        Ok(response)
+    }
+
+    /// `POST /auth/{actor_type}/{provider}/reset-password`: `201` at once for
+    /// every well-formed request; the lookup and the notification run after
+    /// the answer, so known and unknown identifiers cannot be told apart by
+    /// status, body or timing.
+    async fn request_password_reset(
+        &self,
+        actor_type: &str,
+        provider: &str,
+        body: &[u8],
+    ) -> Result<Response<Bytes>, AuthError> {
+        let body = parse_json_body(body)?;
+        let Some(identifier) = body.get("identifier").and_then(Value::as_str) else {
+            return Err(AuthError::InvalidData("identifier must be a string".into()));
+        };
+        let entity_id = self.password_resets.entity_id(provider, identifier);
+        self.throttle.check_identifier(Some(&entity_id)).await?;
+        self.throttle.record_failure(Some(&entity_id)).await?;
+        self.password_resets
+            .request(actor_type, provider, &entity_id);
+        Ok(empty_response(StatusCode::CREATED))
+    }
+
+    /// `POST /auth/{actor_type}/{provider}/update`: the reset token from
+    /// `Authorization: Bearer` is consumed (single use) and must have been
+    /// issued for this actor type and provider; the identity comes from it,
+    /// never from the body. On success every earlier credential of the
+    /// identity is revoked.
+    async fn update_with_reset_token(
+        &self,
+        actor_type: &str,
+        provider: &str,
+        head: &RequestHead<'_>,
+        body: &[u8],
+    ) -> Result<Response<Bytes>, AuthError> {
+        let credentials = self.credentials(head)?;
+        let token = credentials
+            .bearer
+            .as_deref()
+            .filter(|token| is_reset_token(token))
+            .ok_or(AuthError::InvalidResetToken)?;
+        let data = parse_json_body(body)?;
+        self.password_resets
+            .complete(actor_type, provider, token, &data)
+            .await?;
+        Ok(token_response(&json!({ "success": true })))
     }
 }
 

@@ -47,7 +47,7 @@ use std::borrow::Cow;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use serde_json::Value;
@@ -60,6 +60,7 @@ use super::{
     RefreshTokenStore, ResetTokenRecord, ResetTokenStore, RevocationStore, SessionRecord,
     SessionStore, StoreError, ThrottleStore,
 };
+use crate::clock::{SharedClock, SystemClock};
 use crate::identity::{AuthContext, AuthIdentity, Metadata, ProviderIdentity, is_valid_actor_type};
 
 /// How long a statement waits for a lock held by another connection.
@@ -117,10 +118,25 @@ fn migrator() -> Migrator {
 /// [`ThrottleStore`]) on a SQLite database.
 ///
 /// Cheap to clone: clones share the connection pool.
-#[derive(Clone, Debug)]
+///
+/// Every decision about time uses the `now` its caller passes (the module's
+/// clock). The store's own [`Clock`](crate::clock::Clock) only schedules the
+/// pruning of long-expired rows; give it the module's clock with
+/// [`with_clock`](Self::with_clock) when that is not the system clock.
+#[derive(Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
     prune: Arc<PruneSchedule>,
+    clock: SharedClock,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("pool", &self.pool)
+            .field("prune", &self.prune)
+            .finish_non_exhaustive()
+    }
 }
 
 /// When each table was last pruned (Unix seconds).
@@ -183,7 +199,14 @@ impl SqliteStore {
         Self {
             pool,
             prune: Arc::default(),
+            clock: Arc::new(SystemClock),
         }
+    }
+
+    /// The same store, pruning by `clock`'s time.
+    pub fn with_clock(mut self, clock: SharedClock) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// The underlying pool.
@@ -202,7 +225,7 @@ impl SqliteStore {
     /// Prunes deny-list entries well past their expiry. Opportunistic: called
     /// on writes, and a failure here never fails the write.
     async fn prune_revoked_tokens(&self) {
-        let cutoff = unix_now().saturating_sub(PRUNE_GRACE_SECS);
+        let cutoff = self.expired_cutoff();
         let outcome = sqlx::query("DELETE FROM auth_revoked_token WHERE expires_at < ?1")
             .bind(to_sql_int(cutoff))
             .execute(&self.pool)
@@ -518,7 +541,7 @@ impl SqliteStore {
     /// table's pruning, recorded in `slot`, is due. Opportunistic: a failure is
     /// logged and never fails the write that triggered it.
     async fn prune(&self, slot: &AtomicU64, table: &str, sql: &[&'static str], cutoff: u64) {
-        if !PruneSchedule::claim(slot, unix_now()) {
+        if !PruneSchedule::claim(slot, self.clock.now_secs()) {
             return;
         }
         for statement in sql {
@@ -534,8 +557,8 @@ impl SqliteStore {
     }
 
     /// The cut-off for rows that expired (Unix seconds) well before now.
-    fn expired_cutoff() -> u64 {
-        unix_now().saturating_sub(PRUNE_GRACE_SECS)
+    fn expired_cutoff(&self) -> u64 {
+        self.clock.now_secs().saturating_sub(PRUNE_GRACE_SECS)
     }
 }
 
@@ -562,7 +585,7 @@ impl SessionStore for SqliteStore {
             &self.prune.sessions,
             "auth_session",
             &["DELETE FROM auth_session WHERE expires_at < ?1"],
-            Self::expired_cutoff(),
+            self.expired_cutoff(),
         )
         .await;
         Ok(())
@@ -650,7 +673,7 @@ impl ResetTokenStore for SqliteStore {
             &self.prune.reset_tokens,
             "auth_reset_token",
             &["DELETE FROM auth_reset_token WHERE expires_at < ?1"],
-            Self::expired_cutoff(),
+            self.expired_cutoff(),
         )
         .await;
         Ok(())
@@ -704,7 +727,7 @@ impl RefreshTokenStore for SqliteStore {
                 "DELETE FROM auth_refresh_token WHERE family_expires_at < ?1",
                 "DELETE FROM auth_refresh_family_revoked WHERE family_expires_at < ?1",
             ],
-            Self::expired_cutoff(),
+            self.expired_cutoff(),
         )
         .await;
         Ok(())
@@ -1046,12 +1069,6 @@ fn parse_metadata(
 /// which only ever lengthens a revocation.
 fn to_sql_int(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
-}
-
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 /// Maps sqlx errors onto the store's fail-closed vocabulary. Messages carry

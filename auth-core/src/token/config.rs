@@ -32,9 +32,11 @@ pub enum VerificationProfile {
 /// use std::time::Duration;
 /// use auth_core::token::TokenConfig;
 ///
-/// let mut config = TokenConfig::new("https://auth.example.com", "storefront");
-/// assert_eq!(config.ttl, Duration::from_secs(15 * 60));
-/// config.leeway = Duration::from_secs(10);
+/// let config = TokenConfig::new("https://auth.example.com", "storefront")
+///     .ttl(Duration::from_secs(5 * 60))
+///     .leeway(Duration::from_secs(10));
+/// assert_eq!(config.ttl, Duration::from_secs(5 * 60));
+/// assert_eq!(TokenConfig::default().max_lifetime, Duration::from_secs(24 * 60 * 60));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -59,12 +61,13 @@ pub struct TokenConfig {
     pub cache_capacity: usize,
 }
 
-impl TokenConfig {
-    /// The defaults for `issuer` and `audience`.
-    pub fn new(issuer: impl Into<String>, audience: impl Into<String>) -> Self {
+impl Default for TokenConfig {
+    /// The defaults, with no issuer and no audience yet (both are required:
+    /// set them before the config is used).
+    fn default() -> Self {
         Self {
-            issuer: issuer.into(),
-            audience: audience.into(),
+            issuer: String::new(),
+            audience: String::new(),
             ttl: Duration::from_secs(15 * 60),
             leeway: Duration::from_secs(30),
             max_token_len: 8192,
@@ -72,6 +75,61 @@ impl TokenConfig {
             profile: VerificationProfile::Strict,
             cache_capacity: 10_000,
         }
+    }
+}
+
+impl TokenConfig {
+    /// The defaults for `issuer` and `audience`.
+    pub fn new(issuer: impl Into<String>, audience: impl Into<String>) -> Self {
+        Self::default().issuer(issuer).audience(audience)
+    }
+
+    /// Sets `issuer`.
+    pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.issuer = issuer.into();
+        self
+    }
+
+    /// Sets `audience`.
+    pub fn audience(mut self, audience: impl Into<String>) -> Self {
+        self.audience = audience.into();
+        self
+    }
+
+    /// Sets `ttl`.
+    pub fn ttl(mut self, ttl: Duration) -> Self {
+        self.ttl = ttl;
+        self
+    }
+
+    /// Sets `leeway`.
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = leeway;
+        self
+    }
+
+    /// Sets `max_token_len`.
+    pub fn max_token_len(mut self, max_token_len: usize) -> Self {
+        self.max_token_len = max_token_len;
+        self
+    }
+
+    /// Sets `max_lifetime`.
+    pub fn max_lifetime(mut self, max_lifetime: Duration) -> Self {
+        self.max_lifetime = max_lifetime;
+        self
+    }
+
+    /// Sets `profile`.
+    pub fn profile(mut self, profile: VerificationProfile) -> Self {
+        self.profile = profile;
+        self
+    }
+
+    /// Sets `cache_capacity`.
+    pub fn cache_capacity(mut self, cache_capacity: usize) -> Self {
+        self.cache_capacity = cache_capacity;
+        self
     }
 
     /// The largest accepted [`leeway`](Self::leeway).

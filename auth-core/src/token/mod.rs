@@ -88,7 +88,6 @@ mod json;
 mod key;
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use claims::{AccessClaims, IssuedToken};
 pub use config::{TokenConfig, VerificationProfile};
@@ -96,14 +95,20 @@ pub use error::{KeyError, TokenError};
 pub use jsonwebtoken::Algorithm;
 pub use key::{Key, KeySet, WEAK_SECRETS, algorithm_name};
 
+use crate::clock::{SharedClock, SystemClock};
 use crate::identity::AuthContext;
 use claims::{ClaimsRef, RawClaims};
 use compact::Header;
 
-/// Issues and verifies access tokens. Cheap to clone (one `Arc`), `Send + Sync`.
+/// Issues and verifies access tokens. Cheap to clone (two `Arc`s), `Send + Sync`.
+///
+/// [`issue`](Self::issue) and [`verify`](Self::verify) read the time from the
+/// service's [`Clock`](crate::clock::Clock) ([`SystemClock`] unless
+/// [`with_clock`](Self::with_clock) says otherwise; a module gives its own).
 #[derive(Clone)]
 pub struct TokenService {
     inner: Arc<Inner>,
+    clock: SharedClock,
 }
 
 struct Inner {
@@ -124,18 +129,10 @@ impl std::fmt::Debug for TokenService {
     }
 }
 
-/// Seconds since the Unix epoch, now.
-fn unix_now() -> Result<u64, TokenError> {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .map_err(|_| TokenError::Clock)
-}
-
 /// A ULID: the issue time in milliseconds, then 80 random bits. The
 /// millisecond time lets a password reset revoke a token issued a moment before
 /// it, in the same second as `iat`, while a login a moment after it stays valid
-/// (see `AuthModule::verify_bearer`).
+/// (see [`Revocations`](crate::revocation::Revocations)).
 ///
 /// The random bits come from `rand`'s thread-local CSPRNG (ChaCha, seeded and
 /// periodically reseeded from the operating system): a `jti` must be unique,
@@ -143,10 +140,9 @@ fn unix_now() -> Result<u64, TokenError> {
 /// After a `fork` both processes draw the same bits until the next reseed: two
 /// of their tokens share an id only if also issued in the same millisecond,
 /// and a shared id matters only when one of them is deny-listed.
-fn new_jti(now: u64) -> Result<String, TokenError> {
+fn new_jti(now: u64, clock_ms: u64) -> Result<String, TokenError> {
     let random: u128 = rand::random::<u128>() >> 48;
     // Tokens minted for another `now` (tests, back-dating) get that second.
-    let clock_ms = crate::clock::now_ms();
     let issued_ms = if clock_ms / 1000 == now {
         clock_ms
     } else {
@@ -172,7 +168,14 @@ impl TokenService {
                 config,
                 cache,
             }),
+            clock: Arc::new(SystemClock),
         })
+    }
+
+    /// The same service reading the time from `clock`.
+    pub fn with_clock(mut self, clock: SharedClock) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// The configuration.
@@ -192,7 +195,8 @@ impl TokenService {
 
     /// Issues a token for `context`, valid from now for [`TokenConfig::ttl`].
     pub fn issue(&self, context: &AuthContext) -> Result<IssuedToken, TokenError> {
-        self.issue_at(context, unix_now()?)
+        let now_ms = self.clock.now_ms();
+        self.issue_at_ms(context, now_ms / 1000, now_ms)
     }
 
     /// Issues a token as if the time were `now` (seconds since the Unix epoch).
@@ -201,7 +205,16 @@ impl TokenService {
     /// `actor_type`, `auth_identity_id`, `app_metadata`, `iss`, `sub` (the auth
     /// identity id), `aud`, `iat`, `nbf`, `exp` and a random `jti`.
     pub fn issue_at(&self, context: &AuthContext, now: u64) -> Result<IssuedToken, TokenError> {
-        let (token, exp, jti) = self.inner.mint(context, now)?;
+        self.issue_at_ms(context, now, self.clock.now_ms())
+    }
+
+    fn issue_at_ms(
+        &self,
+        context: &AuthContext,
+        now: u64,
+        clock_ms: u64,
+    ) -> Result<IssuedToken, TokenError> {
+        let (token, exp, jti) = self.inner.mint(context, now, clock_ms)?;
         // The owned claims are built only once the token is signed.
         let inner = &*self.inner;
         let claims = AccessClaims {
@@ -224,18 +237,23 @@ impl TokenService {
     /// and returns only the compact JWS: the same token as [`issue`](Self::issue)
     /// without building (cloning the context into) [`AccessClaims`].
     pub fn issue_token(&self, context: &AuthContext) -> Result<String, TokenError> {
-        self.issue_token_at(context, unix_now()?)
+        let now_ms = self.clock.now_ms();
+        self.inner
+            .mint(context, now_ms / 1000, now_ms)
+            .map(|(token, _, _)| token)
     }
 
     /// [`issue_token`](Self::issue_token) as if the time were `now` (seconds
     /// since the Unix epoch).
     pub fn issue_token_at(&self, context: &AuthContext, now: u64) -> Result<String, TokenError> {
-        self.inner.mint(context, now).map(|(token, _, _)| token)
+        self.inner
+            .mint(context, now, self.clock.now_ms())
+            .map(|(token, _, _)| token)
     }
 
     /// Verifies `token` now; see the [module docs](self) for every rule.
     pub fn verify(&self, token: &str) -> Result<Arc<AccessClaims>, TokenError> {
-        self.verify_at(token, unix_now()?)
+        self.verify_at(token, self.clock.now_secs())
     }
 
     /// Verifies `token` as if the time were `now` (seconds since the Unix epoch).
@@ -260,12 +278,18 @@ impl TokenService {
 
 impl Inner {
     /// Serializes the claims straight from `context` and the configuration,
-    /// signs them, and returns the token with its `exp` and `jti`.
-    fn mint(&self, context: &AuthContext, now: u64) -> Result<(String, u64, String), TokenError> {
+    /// signs them, and returns the token with its `exp` and `jti`. `clock_ms`
+    /// is the clock's time, which gives the `jti` its milliseconds.
+    fn mint(
+        &self,
+        context: &AuthContext,
+        now: u64,
+        clock_ms: u64,
+    ) -> Result<(String, u64, String), TokenError> {
         let exp = now
             .checked_add(self.ttl)
             .ok_or(TokenError::InvalidClaims("exp"))?;
-        let jti = new_jti(now)?;
+        let jti = new_jti(now, clock_ms)?;
         let claims = ClaimsRef {
             actor_id: &context.actor_id,
             actor_type: &context.actor_type,

@@ -3,9 +3,7 @@
 #![allow(clippy::unwrap_used, dead_code)] // Shared test fixtures: panics report failures; not every test uses every fixture.
 
 use auth_core::AuthModule;
-use auth_core::password::{PasswordHasher, PasswordPolicy};
 use auth_core::provider::EmailPass;
-use auth_core::token::{Algorithm, Key, KeySet, TokenConfig, TokenService};
 use auth_warp::Auth;
 use bytes::Bytes;
 use http::Response;
@@ -21,16 +19,14 @@ pub fn auth() -> Auth {
 
 /// Like [`auth`], signing with another secret (to forge tokens).
 pub fn auth_with_secret(secret: &[u8]) -> Auth {
-    let key = Key::hmac("k1", Algorithm::HS256, secret).expect("valid test key");
-    let keys = KeySet::new(key).expect("valid key set");
-    let tokens = TokenService::new(keys, TokenConfig::new("http://test", "test"))
-        .expect("valid token config");
     Auth::new(
-        AuthModule::builder(tokens)
-            .provider(EmailPass::new(PasswordHasher::new(
-                PasswordPolicy::default(),
-            )))
-            .build(),
+        AuthModule::builder()
+            .hs256(secret)
+            .issuer("http://test")
+            .audience("test")
+            .provider(EmailPass::default())
+            .build()
+            .expect("valid test module"),
     )
 }
 
