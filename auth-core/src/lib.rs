@@ -50,6 +50,7 @@
 //! - [`token`]: signing and strictly verifying access tokens;
 //! - [`policy`]: what a route accepts;
 //! - [`module`]: [`AuthModule`], the assembled module adapters hold;
+//! - [`http`]: the neutral request, body cap, caller and rejection adapters share;
 //! - [`routes`]: the auth routes of the HTTP contract;
 //! - [`service`], [`provider`], [`password`]: Medusa's operations, providers, hashing;
 //! - [`identity`], [`store`]: the data model and its storage;
@@ -60,6 +61,7 @@ pub mod api_key;
 pub mod clock;
 pub mod credentials;
 pub mod error;
+pub mod http;
 pub mod identity;
 pub mod module;
 pub mod password;

@@ -37,85 +37,17 @@
 use std::collections::BTreeMap;
 
 use bytes::Bytes;
-use http::{HeaderMap, HeaderValue, Method, Response, StatusCode, header};
+use http::{HeaderValue, Method, Response, StatusCode, header};
 use percent_encoding::percent_decode_str;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::AuthModule;
-use crate::credentials::RequestHead;
 use crate::error::AuthError;
+pub use crate::http::{AuthRequest, MAX_BODY_BYTES, parse_json_body};
 use crate::identity::{AuthContext, is_valid_actor_type};
 use crate::policy::RoutePolicy;
 use crate::provider::{AuthenticationInput, ProviderOutcome};
 pub use crate::response::{json_response, token_response};
-
-/// The largest request body the auth routes read; adapters cap bodies at this
-/// size before buffering them.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
-
-/// A request to an auth route, as any framework can build it.
-#[derive(Clone, Debug)]
-pub struct AuthRequest {
-    /// The method.
-    pub method: Method,
-    /// The path below the mount point, e.g. `/customer/emailpass/register`.
-    pub path: String,
-    /// The raw query string, without `?`.
-    pub query: Option<String>,
-    /// The request headers.
-    pub headers: HeaderMap,
-    /// The raw body.
-    pub body: Bytes,
-    /// The URL as received (path and query), handed to providers.
-    pub url: String,
-    /// The peer address of the connection, for per-client throttling. Adapters
-    /// behind a reverse proxy should pass the address the proxy reports.
-    pub client_addr: Option<std::net::IpAddr>,
-}
-
-impl AuthRequest {
-    /// A request with no headers, query or body.
-    pub fn new(method: Method, path: impl Into<String>) -> Self {
-        let path = path.into();
-        Self {
-            method,
-            url: path.clone(),
-            path,
-            query: None,
-            headers: HeaderMap::new(),
-            body: Bytes::new(),
-            client_addr: None,
-        }
-    }
-
-    /// Sets the body.
-    pub fn with_body(mut self, body: impl Into<Bytes>) -> Self {
-        self.body = body.into();
-        self
-    }
-
-    /// Adds a header.
-    pub fn with_header(mut self, name: header::HeaderName, value: HeaderValue) -> Self {
-        self.headers.append(name, value);
-        self
-    }
-
-    /// Sets the client address.
-    pub fn with_client_addr(mut self, addr: std::net::IpAddr) -> Self {
-        self.client_addr = Some(addr);
-        self
-    }
-
-    /// Sets the query string.
-    pub fn with_query(mut self, query: impl Into<String>) -> Self {
-        self.query = Some(query.into());
-        self
-    }
-
-    fn head(&self) -> RequestHead<'_> {
-        RequestHead::new(&self.method, &self.headers, self.query.as_deref())
-    }
-}
 
 /// What a `/{actor_type}/{provider}[/...]` route asks the provider to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -248,19 +180,6 @@ pub fn parse_query(query: Option<&str>) -> BTreeMap<String, String> {
             None => (decode(pair), String::new()),
         })
         .collect()
-}
-
-/// The JSON body of a request: `{}` when empty, `400 invalid_data` when it is
-/// not JSON or too large.
-pub fn parse_json_body(body: &[u8]) -> Result<Value, AuthError> {
-    if body.len() > MAX_BODY_BYTES {
-        return Err(AuthError::InvalidData("Request body is too large".into()));
-    }
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Value::Object(Default::default()));
-    }
-    serde_json::from_slice(body)
-        .map_err(|_| AuthError::InvalidData("Request body is not valid JSON".into()))
 }
 
 impl AuthModule {
