@@ -101,4 +101,4 @@ pub mod routes;
 pub use error::AuthRejection;
 pub use extract::{AuthUser, MaybeAuthUser};
 pub use middleware::RequireAuth;
-pub use routes::{CappedBody, auth_routes, configure, jwks_route};
+pub use routes::{CappedBody, auth_routes, canonical, configure, jwks_route};

@@ -302,7 +302,7 @@ async fn missing_middleware_error_names_it() {
     let error = AuthUser::extract(&request)
         .await
         .expect_err("no middleware ran");
-    assert!(error.is_middleware_missing());
+    assert!(error.is_missing_guard());
     assert!(error.to_string().contains("RequireAuth"), "{error}");
     let error = MaybeAuthUser::extract(&request)
         .await

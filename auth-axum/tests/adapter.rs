@@ -314,14 +314,14 @@ async fn extractor_without_layer_names_the_missing_layer() {
     let rejection = AuthUser::from_request_parts(&mut parts, &())
         .await
         .unwrap_err();
-    assert!(rejection.is_missing_layer());
+    assert!(rejection.is_missing_guard());
     assert!(rejection.error().is_none());
     assert!(
         rejection.to_string().contains("without AuthLayer"),
         "{rejection}"
     );
     let optional = <Option<AuthUser>>::from_request_parts(&mut parts, &()).await;
-    assert!(optional.unwrap_err().is_missing_layer());
+    assert!(optional.unwrap_err().is_missing_guard());
 }
 
 // --- the auth routes --------------------------------------------------------

@@ -101,6 +101,7 @@ use auth_core::AuthModule;
 pub use auth_core::{AuthError, Authenticated, RoutePolicy};
 
 pub use rejection::{AuthRejection, recover, rejection_response};
+pub use routes::{canonical, methods};
 pub use user::AuthUser;
 
 /// The warp face of an [`AuthModule`]: builds the filters. Cheap to clone.

@@ -44,7 +44,8 @@ where
 }
 
 /// A body collected chunk by chunk, refused as soon as it passes
-/// [`MAX_BODY_BYTES`]; see the [module docs](self).
+/// [`MAX_BODY_BYTES`]: for a body that arrives as a stream of chunks (actix-web,
+/// warp) rather than as an [`http_body::Body`] (see [`read_body`]).
 #[derive(Debug, Default)]
 pub struct BodyCap {
     collected: BytesMut,

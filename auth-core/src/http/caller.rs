@@ -20,6 +20,7 @@
 //! assert_eq!(refusal.response().headers()["www-authenticate"], r#"Bearer realm="store""#);
 //! ```
 
+use std::borrow::Cow;
 use std::fmt;
 
 use bytes::Bytes;
@@ -43,7 +44,7 @@ pub struct Rejection {
 #[derive(Clone, Debug)]
 enum Reason {
     Refused(AuthError),
-    MissingGuard(&'static str),
+    MissingGuard(Cow<'static, str>),
 }
 
 impl Rejection {
@@ -59,7 +60,8 @@ impl Rejection {
     /// An extractor ran on a route its guard does not wrap: a bug in the
     /// application, logged at error level with `fix`; the client gets a plain
     /// `500`. There is no fallback policy.
-    pub fn missing_guard(fix: &'static str) -> Self {
+    pub fn missing_guard(fix: impl Into<Cow<'static, str>>) -> Self {
+        let fix = fix.into();
         tracing::error!("{fix}");
         Self {
             reason: Reason::MissingGuard(fix),

@@ -39,6 +39,8 @@ mod body;
 mod caller;
 mod request;
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 use http::{HeaderValue, Method, Response, header};
 
@@ -49,6 +51,105 @@ pub use request::{
 };
 
 use crate::error::AuthError;
+use crate::policy::RoutePolicy;
+
+/// A route's policy with the module that evaluates it: what a framework's
+/// layer or middleware holds, cheap to clone into every request.
+///
+/// `M` is the `AuthModule`; this plumbing takes it as a parameter so that it
+/// does not depend on the module it serves.
+#[derive(Clone)]
+pub struct Guard<M> {
+    module: M,
+    policy: Arc<RoutePolicy>,
+}
+
+impl<M> Guard<M> {
+    /// Guards with `policy`, evaluated by `module`.
+    pub fn new(module: M, policy: RoutePolicy) -> Self {
+        Self {
+            module,
+            policy: Arc::new(policy),
+        }
+    }
+
+    /// The module that evaluates the policy.
+    pub fn module(&self) -> &M {
+        &self.module
+    }
+
+    /// The policy.
+    pub fn policy(&self) -> &RoutePolicy {
+        &self.policy
+    }
+}
+
+/// Shows the policy; the module holds keys and stores.
+impl<M> std::fmt::Debug for Guard<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Guard")
+            .field("policy", &self.policy)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Declares an adapter's own wrapper around a core type, dereferencing to it.
+///
+/// A framework's traits (`FromRequestParts`, `ResponseError`, `Reject`, ...)
+/// can only be implemented on a type of the adapter's own (the orphan rule),
+/// so each adapter wraps `Authenticated` as its `AuthUser` and [`Rejection`]
+/// as its `AuthRejection`. This declares the tuple struct, with its field
+/// public, and its `Deref`; with `+ Display` also `Display` and `Error`,
+/// forwarded to the wrapped value; for a [`Guard`] with `+ new` also the
+/// constructor `new(module, policy)`.
+///
+/// ```
+/// auth_core::wrapper! {
+///     /// Why a request was refused.
+///     #[derive(Clone, Debug)]
+///     pub struct AuthRejection(auth_core::http::Rejection) + Display;
+/// }
+///
+/// let refusal = AuthRejection(auth_core::http::Rejection::method_not_allowed(&[http::Method::GET]));
+/// assert_eq!(refusal.status(), 405);
+/// assert_eq!(refusal.to_string(), "request refused: method not allowed");
+/// ```
+#[macro_export]
+macro_rules! wrapper {
+    ($(#[$meta:meta])* $vis:vis struct $name:ident(Guard<$module:ty>) + new;) => {
+        $crate::wrapper! { $(#[$meta])* $vis struct $name($crate::http::Guard<$module>); }
+
+        impl $name {
+            /// Guards with `policy`, evaluated by `module`.
+            pub fn new(module: $module, policy: $crate::RoutePolicy) -> Self {
+                Self($crate::http::Guard::new(module, policy))
+            }
+        }
+    };
+    ($(#[$meta:meta])* $vis:vis struct $name:ident($inner:ty);) => {
+        $(#[$meta])*
+        $vis struct $name(pub $inner);
+
+        impl ::std::ops::Deref for $name {
+            type Target = $inner;
+
+            fn deref(&self) -> &$inner {
+                &self.0
+            }
+        }
+    };
+    ($(#[$meta:meta])* $vis:vis struct $name:ident($inner:ty) + Display;) => {
+        $crate::wrapper! { $(#[$meta])* $vis struct $name($inner); }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                ::std::fmt::Display::fmt(&self.0, f)
+            }
+        }
+
+        impl ::std::error::Error for $name {}
+    };
+}
 
 /// The path of the JWKS document.
 pub const JWKS_PATH: &str = "/.well-known/jwks.json";

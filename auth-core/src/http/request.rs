@@ -8,7 +8,7 @@
 //!
 //! let received: Uri = "/auth/customer/emailpass?next=%2F".parse().unwrap();
 //! let request = AuthRequest::received(Method::POST, &received, HeaderMap::new())
-//!     .below("/customer/emailpass")
+//!     .mounted_at("/auth")
 //!     .from_peer(Some("192.0.2.7:50000".parse().unwrap()));
 //! assert_eq!(request.path, "/customer/emailpass");
 //! assert_eq!(request.url, "/auth/customer/emailpass?next=%2F");
@@ -94,6 +94,17 @@ impl AuthRequest {
     /// percent-encoded as received.
     pub fn below(mut self, path: &str) -> Self {
         self.path = if path.is_empty() { "/" } else { path }.to_owned();
+        self
+    }
+
+    /// Keeps the path below `mount` (see [`below_mount`]), for an adapter that
+    /// mounts the auth routes at a known path: `/auth/customer/emailpass`
+    /// mounted at `/auth` is `/customer/emailpass`. A path not below `mount`
+    /// stays whole.
+    pub fn mounted_at(mut self, mount: &str) -> Self {
+        if let Some(below) = below_mount(&self.path, mount) {
+            self.path = below.to_owned();
+        }
         self
     }
 
