@@ -1,11 +1,13 @@
-//! The extractors handlers use to read the caller [`RequireAuth`] attached.
+//! The extractors handlers use to read the caller [`RequireAuth`](crate::RequireAuth) attached.
 //!
 //! | extractor | verified caller | anonymous caller (policy allows it) | invalid credentials | no `RequireAuth` on the route |
 //! |---|---|---|---|---|
 //! | [`AuthUser`] | the caller | `401`, bare challenge | `401`/`400`/`403` from the middleware; the handler never runs | `500`, logged as a programming error |
 //! | [`MaybeAuthUser`] | `Some(caller)` | `None` | same: refused by the middleware | `500`, logged |
 //!
-//! Invalid credentials never reach a handler: the middleware refuses them, even
+//! The middleware leaves auth-core's [`Caller`] on the request; the extractors
+//! only read it, so the anonymous-caller refusal is the core's. Invalid
+//! credentials never reach a handler: the middleware refuses them, even
 //! on routes that let anonymous callers pass, so a forged token is never
 //! downgraded to "anonymous". Use [`MaybeAuthUser`] rather than
 //! `Option<AuthUser>`: actix-web's `Option<T>` turns every extractor error into
@@ -41,96 +43,45 @@
 //! ```
 
 use std::future::{Ready, ready};
-use std::ops::Deref;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
-use auth_core::{AuthError, AuthModule, Authenticated};
+use auth_core::Authenticated;
+use auth_core::http::{Caller, Rejection};
 
-#[cfg(doc)]
-use crate::RequireAuth;
 use crate::error::AuthRejection;
 
-/// The verified caller of a route guarded by [`RequireAuth`].
-///
-/// Derefs to [`Authenticated`], which derefs to the
-/// [`AuthContext`](auth_core::AuthContext): `user.actor_id`,
-/// `user.actor_type`, `user.auth_identity_id`, `user.credential`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct AuthUser(pub Authenticated);
-
-impl AuthUser {
-    /// The verified caller.
-    pub fn into_inner(self) -> Authenticated {
-        self.0
-    }
+auth_core::wrapper! {
+    /// The verified caller of a route guarded by [`RequireAuth`](crate::RequireAuth).
+    ///
+    /// Derefs to [`Authenticated`], which derefs to the
+    /// [`AuthContext`](auth_core::AuthContext): `user.actor_id`,
+    /// `user.actor_type`, `user.auth_identity_id`, `user.credential`.
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct AuthUser(Authenticated);
 }
 
-impl Deref for AuthUser {
-    type Target = Authenticated;
-
-    fn deref(&self) -> &Authenticated {
-        &self.0
-    }
+auth_core::wrapper! {
+    /// The caller of a route whose policy lets anonymous callers pass:
+    /// `Some` when verified, `None` when the request carried no credentials.
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct MaybeAuthUser(Option<AuthUser>);
 }
 
-/// The caller of a route whose policy lets anonymous callers pass:
-/// `Some` when verified, `None` when the request carried no credentials.
-#[derive(Clone, Debug, PartialEq)]
-pub struct MaybeAuthUser(pub Option<AuthUser>);
-
-impl MaybeAuthUser {
-    /// The caller, if any.
-    pub fn into_inner(self) -> Option<AuthUser> {
-        self.0
-    }
-}
-
-impl Deref for MaybeAuthUser {
-    type Target = Option<AuthUser>;
-
-    fn deref(&self) -> &Option<AuthUser> {
-        &self.0
-    }
-}
-
-/// Marks a request that passed [`RequireAuth`] without credentials; keeps the
-/// module so that [`AuthUser`] can refuse it with the right challenge.
-#[derive(Clone)]
-struct Anonymous(AuthModule);
-
-/// Records the middleware's outcome in the request extensions. The borrow ends
-/// with this function, so callers may `.await` right after.
-pub(crate) fn attach(request: &HttpRequest, auth: &AuthModule, caller: Option<Authenticated>) {
-    let mut extensions = request.extensions_mut();
-    match caller {
-        Some(caller) => {
-            extensions.remove::<Anonymous>();
-            extensions.insert(AuthUser(caller));
-        }
-        None => {
-            extensions.remove::<AuthUser>();
-            extensions.insert(Anonymous(auth.clone()));
-        }
-    }
-}
-
-/// What the middleware left on a request.
-enum Attached {
-    User(AuthUser),
-    Anonymous(AuthModule),
-    Nothing,
-}
-
-fn attached(request: &HttpRequest) -> Attached {
-    let extensions = request.extensions();
-    if let Some(user) = extensions.get::<AuthUser>() {
-        Attached::User(user.clone())
-    } else if let Some(Anonymous(auth)) = extensions.get::<Anonymous>() {
-        Attached::Anonymous(auth.clone())
-    } else {
-        Attached::Nothing
-    }
+/// What the middleware admitted, read by `read`; the `500` naming the missing
+/// middleware when none ran.
+fn extract<T>(
+    request: &HttpRequest,
+    extractor: &str,
+    read: impl FnOnce(&Caller) -> Result<T, AuthRejection>,
+) -> Ready<Result<T, AuthRejection>> {
+    ready(match request.extensions().get::<Caller>() {
+        Some(caller) => read(caller),
+        None => Err(AuthRejection(Rejection::missing_guard(format!(
+            "the `{extractor}` extractor needs the `auth_actix::RequireAuth` middleware: \
+             wrap this route, its scope or the app with `.wrap(RequireAuth::new(auth, policy))`"
+        )))),
+    })
 }
 
 impl FromRequest for AuthUser {
@@ -138,12 +89,9 @@ impl FromRequest for AuthUser {
     type Future = Ready<Result<Self, AuthRejection>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(match attached(request) {
-            Attached::User(user) => Ok(user),
-            Attached::Anonymous(auth) => {
-                Err(AuthRejection::new(&auth, AuthError::MissingCredentials))
-            }
-            Attached::Nothing => Err(AuthRejection::middleware_missing("AuthUser")),
+        extract(request, "AuthUser", |caller| match caller.require() {
+            Ok(caller) => Ok(Self(caller.clone())),
+            Err(refusal) => Err(AuthRejection(refusal.clone())),
         })
     }
 }
@@ -153,10 +101,8 @@ impl FromRequest for MaybeAuthUser {
     type Future = Ready<Result<Self, AuthRejection>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(match attached(request) {
-            Attached::User(user) => Ok(Self(Some(user))),
-            Attached::Anonymous(_) => Ok(Self(None)),
-            Attached::Nothing => Err(AuthRejection::middleware_missing("MaybeAuthUser")),
+        extract(request, "MaybeAuthUser", |caller| {
+            Ok(Self(caller.optional().cloned().map(AuthUser)))
         })
     }
 }

@@ -79,6 +79,17 @@
 //! }
 //! ```
 //!
+//! ## Paths and methods
+//!
+//! Only the canonical spelling of a path is served, on every adapter. actix
+//! decodes unreserved percent-escapes before matching, so [`auth_routes`] and
+//! [`jwks_route`] check the path as received with auth-core's rules
+//! (`/%61uth/...` is not the auth scope), and [`canonical`] does the same for
+//! your resources (`/store/customers/%6De` is not `/store/customers/me`). A
+//! `405` names exactly the methods the path serves: the auth routes and
+//! [`jwks_route`] (`GET, HEAD`) do it themselves; for your own resources,
+//! answer the `default_service` with [`auth_core::http::method_not_allowed`].
+//!
 //! ## Cargo features
 //!
 //! None: the crypto backend is chosen on `auth-core`.
@@ -103,4 +114,4 @@ pub mod routes;
 pub use error::AuthRejection;
 pub use extract::{AuthUser, MaybeAuthUser};
 pub use middleware::RequireAuth;
-pub use routes::{CappedBody, auth_routes, configure, jwks_route};
+pub use routes::{CappedBody, auth_routes, canonical, configure, jwks_route};

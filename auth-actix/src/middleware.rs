@@ -8,11 +8,11 @@
 //!
 //! | auth-core's answer | what the middleware does |
 //! |---|---|
-//! | a verified caller the policy accepts | attaches an [`AuthUser`] to the request, calls the route |
-//! | no credentials, policy allows anonymous callers | attaches the anonymous marker, calls the route |
+//! | a verified caller the policy accepts | attaches auth-core's [`Caller`] to the request, calls the route |
+//! | no credentials, policy allows anonymous callers | attaches the anonymous [`Caller`], calls the route |
 //! | a refusal (`401`, `400`, `403`, ...) | answers with auth-core's response; the route never runs |
 //!
-//! Handlers then read the caller with the [`AuthUser`] or
+//! Handlers then read the caller with the [`AuthUser`](crate::AuthUser) or
 //! [`MaybeAuthUser`](crate::MaybeAuthUser) extractors.
 //!
 //! ```
@@ -60,38 +60,24 @@
 use std::future::{Future, Ready, ready};
 use std::pin::Pin;
 use std::rc::Rc;
-use std::sync::Arc;
 
 use actix_web::Error;
+use actix_web::HttpMessage;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
-use auth_core::{AuthModule, RoutePolicy};
+use auth_core::AuthModule;
+use auth_core::credentials::RequestHead;
+use auth_core::http::{Caller, Guard};
 
-#[cfg(doc)]
-use crate::AuthUser;
-use crate::convert::{RequestParts, into_actix_response};
-use crate::extract::attach;
+use crate::convert::{into_actix_response, request_parts};
 
-/// Middleware factory: guards what it wraps with one [`RoutePolicy`].
-#[derive(Clone)]
-pub struct RequireAuth {
-    auth: AuthModule,
-    policy: Arc<RoutePolicy>,
-}
-
-impl RequireAuth {
-    /// Guards a route, scope or app with `policy`, evaluated by `auth`.
-    pub fn new(auth: AuthModule, policy: RoutePolicy) -> Self {
-        Self {
-            auth,
-            policy: Arc::new(policy),
-        }
-    }
-
-    /// The policy this middleware enforces.
-    pub fn policy(&self) -> &RoutePolicy {
-        &self.policy
-    }
+auth_core::wrapper! {
+    /// Middleware factory: guards what it wraps with one [`RoutePolicy`](auth_core::RoutePolicy).
+    ///
+    /// Dereferences to auth-core's [`Guard`]: `policy()`, `module()`.
+    /// `new(auth, policy)` guards with `policy`, evaluated by `auth`.
+    #[derive(Clone, Debug)]
+    pub struct RequireAuth(Guard<AuthModule>) + new;
 }
 
 impl<S, B> Transform<S, ServiceRequest> for RequireAuth
@@ -108,8 +94,7 @@ where
     fn new_transform(&self, service: S) -> Self::Future {
         ready(Ok(RequireAuthMiddleware {
             service: Rc::new(service),
-            auth: self.auth.clone(),
-            policy: Arc::clone(&self.policy),
+            guard: self.0.clone(),
         }))
     }
 }
@@ -117,8 +102,7 @@ where
 /// The service [`RequireAuth`] wraps around a route; built by actix-web.
 pub struct RequireAuthMiddleware<S> {
     service: Rc<S>,
-    auth: AuthModule,
-    policy: Arc<RoutePolicy>,
+    guard: Guard<AuthModule>,
 }
 
 /// The response future of [`RequireAuthMiddleware`].
@@ -138,21 +122,21 @@ where
 
     fn call(&self, request: ServiceRequest) -> Self::Future {
         let service = Rc::clone(&self.service);
-        let auth = self.auth.clone();
-        let policy = Arc::clone(&self.policy);
+        let guard = self.guard.clone();
         Box::pin(async move {
-            let parts = RequestParts::from_request(request.request());
-            match auth.authorize(&policy, &parts.head()).await {
+            let auth = guard.module();
+            let parts = request_parts(request.request());
+            let head = RequestHead::new(&parts.method, &parts.headers, parts.uri.query());
+            let outcome = auth.authorize(guard.policy(), &head).await;
+            match Caller::admit(outcome, |error| auth.error_response(error)) {
                 Ok(caller) => {
-                    // `attach` borrows the extensions only inside itself: no
-                    // borrow is alive across the `.await` below.
-                    attach(request.request(), &auth, caller);
+                    request.extensions_mut().insert(caller);
                     let response = service.call(request).await?;
                     Ok(response.map_into_left_body())
                 }
-                Err(error) => {
-                    tracing::debug!(%error, path = request.path(), "request refused by RequireAuth");
-                    let response = into_actix_response(auth.error_response(&error));
+                Err(refusal) => {
+                    tracing::debug!(%refusal, path = request.path(), "request refused by RequireAuth");
+                    let response = into_actix_response(refusal.into_response());
                     Ok(request.into_response(response).map_into_right_body())
                 }
             }

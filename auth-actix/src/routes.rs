@@ -3,9 +3,17 @@
 //! - [`auth_routes`]: the `/auth` scope; every method and every path below it go
 //!   to [`AuthModule::handle`], which does the routing (including its own `404`
 //!   and `405` answers, for `/auth` and `/auth/` too);
-//! - [`jwks_route`]: `GET /.well-known/jwks.json`;
+//! - [`jwks_route`]: `/.well-known/jwks.json`, `GET` and `HEAD`;
 //! - [`configure`]: both, for `App::configure`;
 //! - [`CappedBody`]: a request body read up to auth-core's limit.
+//!
+//! Only the canonical spelling of a path is served, as on every adapter. actix
+//! matches routes on a copy of the path with unreserved percent-escapes
+//! decoded, so `/%61uth/...` would reach the `/auth` scope and
+//! `/.well-known/jwks%2Ejson` the JWKS; guards apply auth-core's
+//! [`below_mount`] and [`is_canonical_path`] to the path as received, and such
+//! spellings get the application's `404`. Use [`canonical`] on your own
+//! resources for the same answer.
 //!
 //! ```
 //! # actix_web::rt::System::new().block_on(async {
@@ -22,6 +30,10 @@
 //! assert_eq!(test::call_service(&app, request).await.status(), 200);
 //! let request = test::TestRequest::post().uri("/auth/nowhere").to_request();
 //! assert_eq!(test::call_service(&app, request).await.status(), 404);
+//! let request = test::TestRequest::post().uri("/.well-known/jwks.json").to_request();
+//! let response = test::call_service(&app, request).await;
+//! assert_eq!(response.status(), 405);
+//! assert_eq!(response.headers().get("allow").unwrap(), "GET, HEAD");
 //! # });
 //! ```
 
@@ -30,17 +42,20 @@ use std::pin::{Pin, pin};
 
 use actix_web::body::{BodyStream, MessageBody};
 use actix_web::dev::Payload;
+use actix_web::guard::{Guard, GuardContext, fn_guard};
 use actix_web::{FromRequest, HttpRequest, Resource, Scope, web};
-use auth_core::AuthError;
 use auth_core::AuthModule;
-use auth_core::routes::{AuthRequest, MAX_BODY_BYTES};
-use bytes::{Bytes, BytesMut};
+pub use auth_core::http::JWKS_PATH;
+use auth_core::http::{
+    AuthRequest, BodyCap, Rejection, below_mount, is_canonical_path, jwks_answer,
+};
+use bytes::Bytes;
 
-use crate::convert::{RequestParts, into_actix_response};
+use crate::convert::{into_actix_response, request_parts};
 use crate::error::AuthRejection;
 
-/// The path of the JWKS endpoint.
-pub const JWKS_PATH: &str = "/.well-known/jwks.json";
+/// Where [`auth_routes`] is mounted.
+const MOUNT: &str = "/auth";
 
 /// The `/auth` scope: every method and path below it is answered by
 /// [`AuthModule::handle`].
@@ -49,32 +64,49 @@ pub const JWKS_PATH: &str = "/.well-known/jwks.json";
 /// an oversized body gets auth-core's `400 invalid_data` rather than actix's own
 /// `413` page.
 ///
-/// The client address auth-core throttles by is the TCP peer. Behind a reverse
-/// proxy every request shares the proxy's address; make actix see the real
-/// client there (e.g. a middleware that rewrites the peer from the one header
-/// your proxy sets) rather than trusting headers clients can forge.
+/// The client address auth-core throttles by is the TCP peer, through auth-core's
+/// [`ProxyPolicy`](auth_core::http::ProxyPolicy). Behind a reverse proxy every
+/// request shares the proxy's address; make actix see the real client there
+/// (e.g. a middleware that rewrites the peer from the one header your proxy
+/// sets) rather than trusting headers clients can forge.
 pub fn auth_routes(auth: AuthModule) -> Scope {
-    web::scope("/auth").default_service(web::to(
+    let mounted = fn_guard(|context| below_mount(raw_path(context), MOUNT).is_some());
+    web::scope(MOUNT).guard(mounted).default_service(web::to(
         move |request: HttpRequest, CappedBody(body): CappedBody| {
             let auth = auth.clone();
-            async move { into_actix_response(auth.handle(auth_request(&request, body)).await) }
+            let parts = request_parts(&request);
+            let request = AuthRequest::received(parts.method, &parts.uri, parts.headers)
+                .mounted_at(MOUNT)
+                .from_peer(request.peer_addr())
+                .with_body(body);
+            async move { into_actix_response(auth.handle(request).await) }
         },
     ))
 }
 
-/// `GET /.well-known/jwks.json`: the public verification keys. Other methods get
-/// auth-core's `405`.
+/// `/.well-known/jwks.json`: the public verification keys for `GET` and
+/// `HEAD`, auth-core's `405` with `Allow: GET, HEAD` for other methods.
 pub fn jwks_route(auth: AuthModule) -> Resource {
-    let refuse = auth.clone();
     web::resource(JWKS_PATH)
-        .route(web::get().to(move || {
-            let response = auth.jwks_response();
+        .guard(canonical())
+        .to(move |request: HttpRequest| {
+            let method = http::Method::from_bytes(request.method().as_str().as_bytes());
+            let response = jwks_answer(&method.unwrap_or_default(), || auth.jwks_response());
             async move { into_actix_response(response) }
-        }))
-        .default_service(web::to(move || {
-            let response = refuse.error_response(&AuthError::MethodNotAllowed);
-            async move { into_actix_response(response) }
-        }))
+        })
+}
+
+/// A guard that admits only the canonical spelling of a path
+/// ([`is_canonical_path`]): `.guard(auth_actix::routes::canonical())` on a
+/// resource makes `/store/customers/%6De` and `/store/customers/me/` the
+/// application's `404`, as axum and warp answer them.
+pub fn canonical() -> impl Guard {
+    fn_guard(|context| is_canonical_path(raw_path(context)))
+}
+
+/// The path as received, before actix decodes it for matching.
+fn raw_path<'a>(context: &'a GuardContext<'_>) -> &'a str {
+    context.head().uri.path()
 }
 
 /// Mounts [`auth_routes`] and [`jwks_route`]: `App::new().configure(configure(auth))`.
@@ -86,52 +118,12 @@ pub fn configure(auth: AuthModule) -> impl FnOnce(&mut web::ServiceConfig) {
     }
 }
 
-/// Translates an actix request below the `/auth` mount into auth-core's request.
-fn auth_request(request: &HttpRequest, body: Bytes) -> AuthRequest {
-    let RequestParts {
-        method,
-        headers,
-        query,
-    } = RequestParts::from_request(request);
-    let path = path_below_mount(request);
-    AuthRequest {
-        method,
-        path: if path.is_empty() { "/" } else { path }.to_owned(),
-        query,
-        headers,
-        body,
-        url: request
-            .uri()
-            .path_and_query()
-            .map_or_else(|| request.path().to_owned(), |url| url.as_str().to_owned()),
-        // The connection's peer, never a `Forwarded`/`X-Forwarded-For` header a
-        // client could forge; behind a proxy, see `auth_routes`.
-        client_addr: request.peer_addr().map(|addr| addr.ip()),
-    }
-}
-
-/// The raw (still percent-encoded) path below the scope that matched.
+/// A request body of at most [`MAX_BODY_BYTES`](auth_core::http::MAX_BODY_BYTES).
 ///
-/// actix matches on a partly percent-decoded copy of the path, while the other
-/// adapters hand auth-core the raw path. Decoding never creates or removes a
-/// `/` (actix keeps `%2F` encoded), so skipping as many segments of the raw
-/// path as the mount consumed gives the raw rest.
-fn path_below_mount(request: &HttpRequest) -> &str {
-    let matched = request.match_info();
-    let consumed = matched.as_str().len() - matched.unprocessed().len();
-    let mount_segments = matched.as_str()[..consumed].matches('/').count();
-    let raw = request.uri().path();
-    raw.match_indices('/')
-        .nth(mount_segments)
-        .map_or("", |(start, _)| &raw[start..])
-}
-
-/// A request body read up to [`MAX_BODY_BYTES`]` + 1` bytes.
-///
-/// Reading stops one byte past the limit: auth-core sees that the body is too
-/// large and refuses it with its own `400 invalid_data`, without the server
-/// buffering the rest. Unlike actix's `Bytes` extractor (256 KiB, its own `413`
-/// page), every refusal is therefore auth-core's.
+/// A larger body is refused as soon as it passes the limit, with auth-core's
+/// `400 invalid_data`, without the server buffering the rest; a body whose
+/// stream fails with `400 invalid_data` too. Unlike actix's `Bytes` extractor
+/// (256 KiB, its own `413` page), every refusal is auth-core's.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CappedBody(pub Bytes);
 
@@ -142,29 +134,16 @@ impl FromRequest for CappedBody {
     fn from_request(_: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let payload = payload.take();
         Box::pin(async move {
-            read_capped(payload).await.map(Self).map_err(|error| {
-                tracing::debug!(%error, "request body could not be read");
-                AuthRejection::unreadable_body()
-            })
+            // `BodyStream` lends the payload `MessageBody::poll_next`, so no
+            // stream utility crate is needed to read it chunk by chunk.
+            let mut stream = pin!(BodyStream::new(payload));
+            let mut cap = BodyCap::default();
+            while let Some(chunk) = poll_fn(|cx| stream.as_mut().poll_next(cx)).await {
+                let chunk = chunk.map_err(|error| Rejection::unreadable_body(&error));
+                cap.push(&chunk.map_err(AuthRejection)?)
+                    .map_err(AuthRejection)?;
+            }
+            Ok(Self(cap.finish()))
         })
     }
-}
-
-async fn read_capped(payload: Payload) -> Result<Bytes, actix_web::error::PayloadError> {
-    let limit = MAX_BODY_BYTES + 1;
-    // `BodyStream` lends the payload `MessageBody::poll_next`, so no stream
-    // utility crate is needed to read it chunk by chunk.
-    let mut stream = pin!(BodyStream::new(payload));
-    let mut body = BytesMut::new();
-    while body.len() < limit {
-        match poll_fn(|cx| stream.as_mut().poll_next(cx)).await {
-            Some(Ok(chunk)) => {
-                let take = chunk.len().min(limit - body.len());
-                body.extend_from_slice(&chunk[..take]);
-            }
-            Some(Err(error)) => return Err(error),
-            None => break,
-        }
-    }
-    Ok(body.freeze())
 }

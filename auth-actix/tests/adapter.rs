@@ -302,7 +302,7 @@ async fn missing_middleware_error_names_it() {
     let error = AuthUser::extract(&request)
         .await
         .expect_err("no middleware ran");
-    assert!(error.is_middleware_missing());
+    assert!(error.is_missing_guard());
     assert!(error.to_string().contains("RequireAuth"), "{error}");
     let error = MaybeAuthUser::extract(&request)
         .await
@@ -419,4 +419,23 @@ async fn jwks_is_served_and_other_methods_get_405() {
     let request = TestRequest::post().uri("/.well-known/jwks.json");
     let response = send(&auth, request).await;
     assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(header(&response, "allow"), Some("GET, HEAD"));
+    let response = send(
+        &auth,
+        TestRequest::default()
+            .method(actix_web::http::Method::HEAD)
+            .uri("/.well-known/jwks.json"),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(test::read_body(response).await.is_empty());
+}
+
+#[actix_web::test]
+async fn percent_encoded_spellings_of_the_mounts_are_not_served() {
+    let auth = module();
+    for path in ["/%61uth/customer/emailpass", "/.well-known/jwks%2Ejson"] {
+        let response = send(&auth, TestRequest::post().uri(path)).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+    }
 }

@@ -1,11 +1,11 @@
 //! The per-route policy: a tower layer that lets through only what the route's
-//! [`RoutePolicy`] admits.
+//! [`RoutePolicy`](auth_core::RoutePolicy) admits.
 //!
 //! Add an [`AuthLayer`] to a route with `route_layer` (so that unmatched paths
 //! keep their `404` and wrong methods their `405`). For each request it asks
 //! [`AuthModule::authorize`] and either answers the refusal (auth-core's response:
 //! `401`, `400`, `403`, ... with challenge and JSON body) or calls the handler with
-//! the admitted caller in the request's extensions, where
+//! the admitted [`Caller`] in the request's extensions, where
 //! [`AuthUser`](crate::AuthUser) reads it.
 //!
 //! ```
@@ -36,11 +36,11 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use auth_core::AuthModule;
 use auth_core::credentials::RequestHead;
-use auth_core::{AuthModule, Authenticated, RoutePolicy};
+use auth_core::http::{Caller, Guard};
 use axum::response::{IntoResponse, Response};
 use http::Request;
 use tower_layer::Layer;
@@ -48,34 +48,13 @@ use tower_service::Service;
 
 use crate::extract::AuthRejection;
 
-/// Evaluates a [`RoutePolicy`] before the handler runs; see the [module docs](self).
-#[derive(Clone)]
-pub struct AuthLayer {
-    auth: AuthModule,
-    policy: Arc<RoutePolicy>,
-}
-
-impl AuthLayer {
-    /// A layer that admits what `policy` admits, verified by `auth`.
-    pub fn new(auth: AuthModule, policy: RoutePolicy) -> Self {
-        Self {
-            auth,
-            policy: Arc::new(policy),
-        }
-    }
-
-    /// The policy this layer evaluates.
-    pub fn policy(&self) -> &RoutePolicy {
-        &self.policy
-    }
-}
-
-impl std::fmt::Debug for AuthLayer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AuthLayer")
-            .field("policy", &self.policy)
-            .finish_non_exhaustive()
-    }
+auth_core::wrapper! {
+    /// Evaluates a [`RoutePolicy`](auth_core::RoutePolicy) before the handler runs; see the [module docs](self).
+    ///
+    /// Dereferences to auth-core's [`Guard`]: `policy()`, `module()`.
+    /// `new(auth, policy)` guards with `policy`, evaluated by `auth`.
+    #[derive(Clone, Debug)]
+    pub struct AuthLayer(Guard<AuthModule>) + new;
 }
 
 impl<S> Layer<S> for AuthLayer {
@@ -84,35 +63,16 @@ impl<S> Layer<S> for AuthLayer {
     fn layer(&self, inner: S) -> Self::Service {
         AuthMiddleware {
             inner,
-            auth: self.auth.clone(),
-            policy: self.policy.clone(),
+            guard: self.0.clone(),
         }
     }
 }
 
 /// The service [`AuthLayer`] wraps around a route.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct AuthMiddleware<S> {
     inner: S,
-    auth: AuthModule,
-    policy: Arc<RoutePolicy>,
-}
-
-impl<S> std::fmt::Debug for AuthMiddleware<S> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AuthMiddleware")
-            .field("policy", &self.policy)
-            .finish_non_exhaustive()
-    }
-}
-
-/// What the layer leaves in the request's extensions for the extractors: the
-/// admitted caller (`None`: anonymous, and the policy allows it), and the module
-/// that admitted it, for the realm of any later refusal.
-#[derive(Clone)]
-pub(crate) struct Admitted {
-    pub(crate) auth: AuthModule,
-    pub(crate) caller: Option<Authenticated>,
+    guard: Guard<AuthModule>,
 }
 
 /// The response future of [`AuthMiddleware`].
@@ -137,20 +97,20 @@ where
         // The service polled ready is the one that must be called: keep it, leave a clone.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
-        let auth = self.auth.clone();
-        let policy = self.policy.clone();
+        let guard = self.guard.clone();
         Box::pin(async move {
+            let auth = guard.module();
             let outcome = {
                 let head =
                     RequestHead::new(request.method(), request.headers(), request.uri().query());
-                auth.authorize(&policy, &head).await
+                auth.authorize(guard.policy(), &head).await
             };
-            match outcome {
+            match Caller::admit(outcome, |error| auth.error_response(error)) {
                 Ok(caller) => {
-                    request.extensions_mut().insert(Admitted { auth, caller });
+                    request.extensions_mut().insert(caller);
                     inner.call(request).await.map(IntoResponse::into_response)
                 }
-                Err(error) => Ok(AuthRejection::refused(&auth, error).into_response()),
+                Err(refusal) => Ok(AuthRejection(refusal).into_response()),
             }
         })
     }

@@ -87,6 +87,16 @@
 //! route cannot silently fall back to a default policy nobody chose. Every
 //! refusal is auth-core's response, status, headers and JSON body as given.
 //!
+//! ## Paths and methods
+//!
+//! Only the canonical spelling of a path is served, on every adapter: axum
+//! matches routes on the path as received, so `/store/customers/me/`,
+//! `/store/customers/%6De` and `/%61uth/...` reach the router's fallback (give
+//! it auth-core's `404`, as the demo store does). A `405` names exactly the
+//! methods the path serves: the auth routes and [`jwks_route`] (`GET, HEAD`)
+//! do it themselves; for your own routes, answer a method router's `fallback`
+//! with [`auth_core::http::method_not_allowed`].
+//!
 //! ## Modules
 //!
 //! - [`layer`]: [`AuthLayer`], the per-route policy;

@@ -8,10 +8,18 @@
 //! `/auth/` to the application's fallback). The router needs no state, so it
 //! mounts in an application of any state type.
 //!
+//! Request bodies are read up to
+//! [`MAX_BODY_BYTES`](auth_core::http::MAX_BODY_BYTES); a larger one gets
+//! auth-core's `400 invalid_data`. Only the canonical spelling of a path is
+//! served: axum matches routes on the path as received, so `/%61uth/...` and
+//! `/.well-known/jwks%2Ejson` reach the application's fallback (`404`), as they
+//! do on every adapter (see [`is_canonical_path`](auth_core::http::is_canonical_path)).
+//!
 //! auth-core throttles per client address too. The address comes from axum's
 //! [`ConnectInfo`]: serve the application with
 //! `into_make_service_with_connect_info::<SocketAddr>()`, otherwise the core gets
-//! no address.
+//! no address. The address is the peer, through auth-core's
+//! [`ProxyPolicy`](auth_core::http::ProxyPolicy).
 //!
 //! ```
 //! use auth_axum::{auth_routes, jwks_route};
@@ -27,21 +35,18 @@
 
 use std::net::SocketAddr;
 
-use auth_core::routes::AuthRequest;
-use auth_core::{AuthError, AuthModule};
+use auth_core::AuthModule;
+use auth_core::http::{AuthRequest, jwks_answer, read_body};
 use axum::Router;
 use axum::extract::{ConnectInfo, OriginalUri, Request};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, get};
+use axum::routing::{MethodRouter, any};
+use http::Method;
 
-use crate::extract::read_limited;
+use crate::AuthRejection;
 
 /// The auth routes, to mount at `/auth` with `nest_service`; see the
 /// [module docs](self).
-///
-/// Request bodies are read up to one byte past
-/// [`MAX_BODY_BYTES`](auth_core::routes::MAX_BODY_BYTES), so that auth-core
-/// refuses an oversized body with its `400 invalid_data`.
 pub fn auth_routes(auth: AuthModule) -> Router {
     Router::new().fallback(move |request: Request| {
         let auth = auth.clone();
@@ -52,32 +57,29 @@ pub fn auth_routes(auth: AuthModule) -> Router {
 /// Translates one request for [`AuthModule::handle`].
 async fn handle(auth: &AuthModule, request: Request) -> Response {
     let (parts, body) = request.into_parts();
-    let body = match read_limited(body).await {
+    let body = match read_body(body).await {
         Ok(body) => body,
-        Err(rejection) => return rejection.into_response(),
+        Err(refusal) => return AuthRejection(refusal).into_response(),
     };
     // `nest_service` stripped the mount point from `parts.uri`; providers get the URL as received.
     let received = parts
         .extensions
         .get::<OriginalUri>()
         .map_or(&parts.uri, |original| &original.0);
-    let url = received
-        .path_and_query()
-        .map_or_else(|| received.path().to_owned(), |pq| pq.as_str().to_owned());
-    let mut request = AuthRequest::new(parts.method, parts.uri.path());
-    request.query = parts.uri.query().map(str::to_owned);
-    request.url = url;
-    request.client_addr = parts
+    let peer = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip());
-    request.headers = parts.headers;
-    request.body = body;
+        .map(|ConnectInfo(peer)| *peer);
+    let request = AuthRequest::received(parts.method, received, parts.headers)
+        .below(parts.uri.path())
+        .from_peer(peer)
+        .with_body(body);
     crate::into_response(auth.handle(request).await)
 }
 
-/// `GET /.well-known/jwks.json`: the public verification keys, as
-/// [`AuthModule::jwks_response`] gives them. Other methods get auth-core's `405`.
+/// `/.well-known/jwks.json`: the public verification keys for `GET` and
+/// `HEAD`, auth-core's `405` with `Allow: GET, HEAD` for other methods
+/// ([`jwks_answer`]).
 ///
 /// ```
 /// # fn app(auth: auth_core::AuthModule) -> axum::Router {
@@ -88,13 +90,8 @@ pub fn jwks_route<S>(auth: AuthModule) -> MethodRouter<S>
 where
     S: Clone + Send + Sync + 'static,
 {
-    let refuse = auth.clone();
-    get(move || {
+    any(move |method: Method| {
         let auth = auth.clone();
-        async move { crate::into_response(auth.jwks_response()) }
-    })
-    .fallback(move || {
-        let auth = refuse.clone();
-        async move { crate::into_response(auth.error_response(&AuthError::MethodNotAllowed)) }
+        async move { crate::into_response(jwks_answer(&method, || auth.jwks_response())) }
     })
 }

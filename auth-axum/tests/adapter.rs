@@ -309,14 +309,14 @@ async fn extractor_without_layer_names_the_missing_layer() {
     let rejection = AuthUser::from_request_parts(&mut parts, &())
         .await
         .unwrap_err();
-    assert!(rejection.is_missing_layer());
+    assert!(rejection.is_missing_guard());
     assert!(rejection.error().is_none());
     assert!(
         rejection.to_string().contains("without AuthLayer"),
         "{rejection}"
     );
     let optional = <Option<AuthUser>>::from_request_parts(&mut parts, &()).await;
-    assert!(optional.unwrap_err().is_missing_layer());
+    assert!(optional.unwrap_err().is_missing_guard());
 }
 
 // --- the auth routes --------------------------------------------------------
@@ -410,4 +410,17 @@ async fn jwks_route_serves_the_key_set_and_refuses_other_methods() {
     let answer = send(&app, request).await;
     assert_eq!(answer.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(answer.json()["type"], "not_allowed");
+    assert_eq!(answer.headers[header::ALLOW], "GET, HEAD");
+}
+
+#[tokio::test]
+async fn jwks_head_is_the_get_answer_without_a_body() {
+    let auth = module();
+    let request = Request::head("/.well-known/jwks.json")
+        .body(Body::empty())
+        .unwrap();
+    let answer = send(&app(&auth), request).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.headers["cache-control"], "public, max-age=300");
+    assert!(answer.body.is_empty());
 }

@@ -272,6 +272,10 @@ impl AuthError {
     }
 
     /// The complete response: status, challenge, `Retry-After`, JSON body.
+    ///
+    /// A `405` gets no `Allow` here: only the route knows its methods. The
+    /// auth routes add theirs (`AuthModule::handle`), other routes answer with
+    /// [`http::method_not_allowed`](crate::http::method_not_allowed).
     pub fn to_response(&self, realm: &str) -> Response<Bytes> {
         let body = ErrorBody {
             error_type: self.error_type().as_str(),
@@ -286,9 +290,6 @@ impl AuthError {
         }
         if let Self::TooManyRequests { retry_after } = self {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
-        }
-        if self.status() == StatusCode::METHOD_NOT_ALLOWED {
-            headers.insert(header::ALLOW, HeaderValue::from_static("GET, POST, DELETE"));
         }
         response
     }
@@ -360,6 +361,13 @@ mod tests {
             error: None,
         };
         assert_eq!(challenge.to_string(), r#"Bearer realm="a\"b\\c""#);
+    }
+
+    #[test]
+    fn method_not_allowed_names_no_methods_it_does_not_know() {
+        let response = AuthError::MethodNotAllowed.to_response("auth");
+        assert_eq!(response.status(), 405);
+        assert!(response.headers().get("allow").is_none());
     }
 
     #[test]

@@ -63,6 +63,7 @@
 //! - [`routes`]: the auth routes of the HTTP contract, over [`refresh`],
 //!   [`reset`] and [`throttle`];
 //! - [`clock`]: the one clock every expiry reads;
+//! - [`http`]: the neutral request, body cap, caller and rejection adapters share;
 //! - [`service`], [`provider`], [`password`]: Medusa's operations, providers, hashing;
 //! - [`identity`], [`store`]: the data model and its storage;
 //! - [`error`]: [`AuthError`], status codes, challenges and bodies.
@@ -73,6 +74,7 @@ pub mod api_key;
 pub mod clock;
 pub mod credentials;
 pub mod error;
+pub mod http;
 pub mod identity;
 pub mod module;
 pub mod password;

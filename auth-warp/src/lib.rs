@@ -64,7 +64,9 @@
 //! | [`Auth::user`] | rejects: `401` bare challenge | rejects: `401 invalid_token` (`400`, `403` as the core decides) | extracts [`AuthUser`] |
 //! | [`Auth::optional`] | extracts `None` if the policy allows anonymous callers, else rejects `401` | rejects, never `None` | extracts `Some(AuthUser)` |
 //! | [`Auth::routes`] | serves `/auth/...` (any method) and `GET /.well-known/jwks.json` with the core's answers | | |
-//! | [`Auth::body`] | extracts the raw body, read up to the core's limit | | |
+//! | [`Auth::body`] | extracts the raw body, read up to the core's limit (larger: rejects `400`) | | |
+//! | [`canonical`] | passes the canonical spelling of a path, rejects others `404` | | |
+//! | [`methods`] | passes the listed methods, rejects others `405` with their `Allow` | | |
 //!
 //! ## Filter order
 //!
@@ -74,6 +76,15 @@
 //! rejections of `or` branches. Applied last, the auth filter only runs on the
 //! route a request was meant for, so an unknown path still answers `404` and a
 //! wrong method `405`; applied first, every branch would answer `401`.
+//!
+//! ## Paths and methods
+//!
+//! Only the canonical spelling of a path is served, on every adapter. warp's
+//! `path!` also matches one trailing slash (`/store/customers/me/`): put
+//! [`canonical`] before your routes for the core's answer, a `404`. Filter
+//! methods with [`methods`] rather than `warp::get()`: its `405` names exactly
+//! the methods the route serves, as the auth routes and the JWKS route
+//! (`GET, HEAD`) do.
 //!
 //! ## Errors: install [`recover`]
 //!
@@ -100,6 +111,7 @@ use auth_core::AuthModule;
 pub use auth_core::{AuthError, Authenticated, RoutePolicy};
 
 pub use rejection::{AuthRejection, recover, rejection_response};
+pub use routes::{canonical, methods};
 pub use user::AuthUser;
 
 /// The warp face of an [`AuthModule`]: builds the filters. Cheap to clone.

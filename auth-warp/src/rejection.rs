@@ -18,36 +18,26 @@
 //! # });
 //! ```
 
-use auth_core::module::AuthSettings;
+use auth_core::http::Rejection as CoreRejection;
 use auth_core::{AuthError, AuthModule};
 use bytes::Bytes;
 use http::Response;
 use warp::reject::{self, Reject};
 use warp::{Rejection, Reply};
 
-/// A request refused by the core: the error, and the response the module
-/// built for it (status, `WWW-Authenticate`, JSON body).
-#[derive(Debug)]
-pub struct AuthRejection {
-    error: AuthError,
-    response: Response<Bytes>,
+auth_core::wrapper! {
+    /// A request refused by the core: auth-core's
+    /// [`Rejection`](auth_core::http::Rejection), whose accessors it
+    /// dereferences to (`error()`, `status()`, `response()`).
+    #[derive(Clone, Debug)]
+    pub struct AuthRejection(CoreRejection);
 }
 
 impl AuthRejection {
     /// The rejection for `error`, answered with `module`'s realm.
     pub fn new(module: &AuthModule, error: AuthError) -> Self {
         let response = module.error_response(&error);
-        Self { error, response }
-    }
-
-    /// Why the request was refused.
-    pub fn error(&self) -> &AuthError {
-        &self.error
-    }
-
-    /// The response the core built for the refusal.
-    pub fn response(&self) -> &Response<Bytes> {
-        &self.response
+        Self(CoreRejection::new(error, response))
     }
 }
 
@@ -58,7 +48,10 @@ impl Reject for AuthRejection {}
 /// - an [`AuthRejection`]: its response, exactly as the core built it;
 /// - warp's `404` (no route matched): the core's `404 not_found` JSON;
 /// - warp's `405` (a route matched the path, not the method): the core's `405`
-///   JSON, unless warp holds a rejection it ranks higher.
+///   JSON, unless warp holds a rejection it ranks higher. warp does not say
+///   which methods the path serves, so this answer has no `Allow`: use
+///   [`methods`](crate::methods) instead of `warp::get()` and friends for a
+///   `405` that names them.
 ///
 /// Any other rejection is returned unchanged, for warp's default answer or a
 /// later `recover`.
@@ -73,10 +66,10 @@ pub async fn recover(rejection: Rejection) -> Result<warp::reply::Response, Reje
 /// rejections this crate does not answer.
 pub fn rejection_response(rejection: &Rejection) -> Option<Response<Bytes>> {
     if let Some(refusal) = rejection.find::<AuthRejection>() {
-        return Some(refusal.response.clone());
+        return Some(refusal.response().clone());
     }
     // Routing errors carry no challenge, so the realm does not show.
-    routing_error(rejection).map(|error| error.to_response(&AuthSettings::default().realm))
+    routing_error(rejection).map(|error| error.to_response(""))
 }
 
 /// warp's routing rejections in the core's terms: the one place they are mapped.

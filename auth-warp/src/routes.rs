@@ -1,7 +1,9 @@
 //! The auth routes as one filter: [`Auth::routes`] serves `/auth/...` through
-//! [`AuthModule::handle`](auth_core::AuthModule::handle) and `GET
-//! /.well-known/jwks.json`; [`Auth::body`] reads a request body up to the core's
-//! limit.
+//! [`AuthModule::handle`](auth_core::AuthModule::handle) and
+//! `/.well-known/jwks.json`; [`Auth::body`] reads a request body up to the
+//! core's limit; [`canonical`] and [`methods`] give a route the answers the
+//! core decides for other spellings of its path (`404`) and other methods
+//! (`405` with the exact `Allow`).
 //!
 //! ```
 //! # fn demo(auth: auth_warp::Auth) {
@@ -14,23 +16,22 @@
 //! # }
 //! ```
 
-use std::future::poll_fn;
 use std::net::SocketAddr;
-use std::pin::pin;
 
-use auth_core::routes::{AuthRequest, MAX_BODY_BYTES};
-use auth_core::{AuthError, AuthModule};
+use auth_core::http::{
+    AuthRequest, BodyCap, JWKS_PATH, Rejection as CoreRejection, below_mount, is_canonical_path,
+    jwks_answer,
+};
 use bytes::{Buf, Bytes};
-use http::{HeaderMap, Method, Response};
-use warp::path::{FullPath, Tail};
+use http::{HeaderMap, Method, Response, Uri};
+use warp::path::FullPath;
 use warp::{Filter, Rejection, Stream};
 
-use crate::Auth;
 use crate::user::request_head;
+use crate::{Auth, AuthRejection};
 
-/// The most bytes [`Auth::body`] reads: one past the core's limit, so the core
-/// sees that a body is too large and refuses it with its own answer.
-const BODY_READ_LIMIT: usize = MAX_BODY_BYTES + 1;
+/// Where [`Auth::routes`] mounts the auth routes.
+const MOUNT: &str = "/auth";
 
 impl Auth {
     /// Serves the auth routes of the HTTP contract:
@@ -38,89 +39,148 @@ impl Auth {
     /// - `/auth` and everything below it, every method: the request (path below
     ///   `/auth`, query, headers, body) goes to the core, which routes it and
     ///   answers, `404` and `405` included;
-    /// - `GET /.well-known/jwks.json`: the public verification keys.
+    /// - `/.well-known/jwks.json`: the public verification keys for `GET` and
+    ///   `HEAD`, the core's `405` with `Allow: GET, HEAD` for other methods.
     ///
     /// Other paths are rejected as not found, so `or` tries the next route.
+    /// The client address auth-core throttles by is the peer, through the
+    /// core's [`ProxyPolicy`](auth_core::http::ProxyPolicy).
     pub fn routes(
         &self,
     ) -> impl Filter<Extract = (Response<Bytes>,), Error = Rejection> + Clone + Send + Sync + 'static
     {
         let module = self.module.clone();
-        let auth_routes = warp::path("auth")
-            .and(warp::path::tail())
+        let auth_routes = path_where(|path| below_mount(path, MOUNT).is_some())
             .and(warp::path::full())
             .and(request_head())
             .and(warp::addr::remote())
-            .and(self.body())
+            .and(warp::body::stream().then(read_capped))
             .then(
-                move |tail: Tail,
-                      full: FullPath,
+                move |full: FullPath,
                       method: Method,
                       headers: HeaderMap,
                       query: Option<String>,
                       peer: Option<SocketAddr>,
-                      body: Bytes| {
+                      body: Result<Bytes, CoreRejection>| {
                     let module = module.clone();
-                    let mut request = AuthRequest::new(method, format!("/{}", tail.as_str()));
-                    request.url = match &query {
+                    let received = match &query {
                         Some(query) => format!("{}?{query}", full.as_str()),
                         None => full.as_str().to_owned(),
                     };
-                    request.query = query;
-                    request.headers = headers;
-                    request.body = body;
-                    request.client_addr = peer.map(|peer| peer.ip());
-                    async move { module.handle(request).await }
+                    let received = Uri::try_from(received).unwrap_or_default();
+                    let request = AuthRequest::received(method, &received, headers)
+                        .mounted_at(MOUNT)
+                        .from_peer(peer);
+                    async move {
+                        match body {
+                            Ok(body) => module.handle(request.with_body(body)).await,
+                            Err(refusal) => refusal.into_response(),
+                        }
+                    }
                 },
             );
         let module = self.module.clone();
-        let jwks = warp::path!(".well-known" / "jwks.json")
-            .and(warp::get())
-            .map(move || module.jwks_response());
+        let jwks = path_where(|path| path == JWKS_PATH)
+            .and(warp::method())
+            .map(move |method: Method| jwks_answer(&method, || module.jwks_response()));
         auth_routes.or(jwks).unify()
     }
 
-    /// Extracts the raw request body, reading at most one byte more than
-    /// [`MAX_BODY_BYTES`]: a larger body reaches the handler cut at that length,
-    /// and `auth_core::routes::parse_json_body` refuses it with the core's
-    /// `400`, never warp's plain-text `413`. Works without `Content-Length`
-    /// (chunked bodies) and never buffers more than the limit.
+    /// Extracts the raw request body, at most
+    /// [`MAX_BODY_BYTES`](auth_core::http::MAX_BODY_BYTES) long: a larger body
+    /// is rejected, unread past the limit, with the core's `400 invalid_data`
+    /// (never warp's plain-text `413`), and so is a body that cannot be read.
+    /// Works without `Content-Length` (chunked bodies).
     pub fn body(
         &self,
     ) -> impl Filter<Extract = (Bytes,), Error = Rejection> + Clone + Send + Sync + 'static {
-        let module = self.module.clone();
-        warp::body::stream().and_then(move |stream| {
-            let module = module.clone();
-            async move { read_capped(stream, &module).await }
+        let body = warp::body::stream().then(read_capped);
+        body.and_then(|body: Result<Bytes, CoreRejection>| async move {
+            body.map_err(|refusal| warp::reject::custom(AuthRejection(refusal)))
         })
     }
 }
 
-/// Reads `stream` until it ends or [`BODY_READ_LIMIT`] bytes are in.
-async fn read_capped<S, B>(stream: S, module: &AuthModule) -> Result<Bytes, Rejection>
+/// The body read into a [`BodyCap`], or the core's refusal of it.
+async fn read_capped<S, B>(stream: S) -> Result<Bytes, CoreRejection>
 where
     S: Stream<Item = Result<B, warp::Error>>,
     B: Buf,
 {
-    let mut stream = pin!(stream);
-    let mut body = Vec::new();
-    while body.len() < BODY_READ_LIMIT {
-        let Some(chunk) = poll_fn(|cx| stream.as_mut().poll_next(cx)).await else {
-            break;
-        };
-        let mut chunk = chunk.map_err(|error| {
-            tracing::debug!(%error, "reading the request body failed");
-            warp::reject::custom(crate::AuthRejection::new(
-                module,
-                AuthError::unreadable_body(),
-            ))
-        })?;
-        while chunk.has_remaining() && body.len() < BODY_READ_LIMIT {
-            let part = chunk.chunk();
-            let take = part.len().min(BODY_READ_LIMIT - body.len());
-            body.extend_from_slice(&part[..take]);
-            chunk.advance(take);
-        }
+    let mut stream = std::pin::pin!(stream);
+    let mut cap = BodyCap::default();
+    while let Some(chunk) = std::future::poll_fn(|cx| stream.as_mut().poll_next(cx)).await {
+        let mut chunk = chunk.map_err(|error| CoreRejection::unreadable_body(&error))?;
+        cap.push(&chunk.copy_to_bytes(chunk.remaining()))?;
     }
-    Ok(Bytes::from(body))
+    Ok(cap.finish())
+}
+
+/// Passes requests whose path is the canonical spelling
+/// ([`is_canonical_path`]) and rejects the others as not found: warp's
+/// `path!` also matches a trailing slash (`/store/customers/me/`), which no
+/// other adapter serves. Put it before a route's path filters.
+///
+/// ```
+/// use warp::Filter;
+///
+/// let me = auth_warp::canonical()
+///     .and(warp::path!("store" / "customers" / "me"))
+///     .map(|| "me")
+///     .recover(auth_warp::recover);
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let response = warp::test::request().path("/store/customers/me/").reply(&me).await;
+/// assert_eq!(response.status(), 404);
+/// # });
+/// ```
+pub fn canonical() -> impl Filter<Extract = (), Error = Rejection> + Clone + Send + Sync + 'static {
+    path_where(is_canonical_path)
+}
+
+/// Passes requests whose path as received passes `test`; rejects the others as
+/// not found.
+fn path_where(
+    test: fn(&str) -> bool,
+) -> impl Filter<Extract = (), Error = Rejection> + Clone + Send + Sync + 'static {
+    warp::path::full()
+        .and_then(move |full: FullPath| async move {
+            test(full.as_str())
+                .then_some(())
+                .ok_or_else(warp::reject::not_found)
+        })
+        .untuple_one()
+}
+
+/// Passes requests with one of `allowed` methods and rejects the others with
+/// the core's `405`, whose `Allow` names exactly `allowed`: use it after a
+/// route's path filters, where warp's `get()`, `post()` ... would give a `405`
+/// that names no methods.
+///
+/// ```
+/// use http::Method;
+/// use warp::Filter;
+///
+/// let health = warp::path!("health")
+///     .and(auth_warp::methods(&[Method::GET, Method::HEAD]))
+///     .map(|| "ok")
+///     .recover(auth_warp::recover);
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let response = warp::test::request().method("DELETE").path("/health").reply(&health).await;
+/// assert_eq!(response.status(), 405);
+/// assert_eq!(response.headers()["allow"], "GET, HEAD");
+/// # });
+/// ```
+pub fn methods(
+    allowed: &'static [Method],
+) -> impl Filter<Extract = (), Error = Rejection> + Clone + Send + Sync + 'static {
+    warp::method()
+        .and_then(move |method: Method| async move {
+            if allowed.contains(&method) {
+                Ok(())
+            } else {
+                let refusal = CoreRejection::method_not_allowed(allowed);
+                Err(warp::reject::custom(AuthRejection(refusal)))
+            }
+        })
+        .untuple_one()
 }

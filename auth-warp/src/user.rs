@@ -1,6 +1,7 @@
 //! Guarding routes: [`Auth::user`] and [`Auth::optional`] hand the request's
-//! method, headers and query to [`AuthModule::authorize`] and extract the
-//! verified caller, or reject with the core's refusal.
+//! method, headers and query to [`AuthModule::require`] and
+//! [`AuthModule::authorize`] and extract the verified caller, or reject with
+//! the core's refusal.
 //!
 //! ```
 //! # fn demo(auth: auth_warp::Auth) {
@@ -17,43 +18,31 @@
 //! ```
 
 use std::convert::Infallible;
-use std::ops::Deref;
 use std::sync::Arc;
 
-use auth_core::credentials::RequestHead;
-use auth_core::{AuthError, AuthModule, Authenticated, RoutePolicy};
+use auth_core::http::AuthRequest;
+use auth_core::{AuthModule, Authenticated, RoutePolicy};
 use http::{HeaderMap, Method};
 use warp::{Filter, Rejection};
 
 use crate::{Auth, AuthRejection};
 
-/// The verified caller of a route (Medusa's `authUser`): who, acting as which
-/// actor, by which credential. Derefs to [`Authenticated`], and through it to
-/// the [`AuthContext`](auth_core::AuthContext) (`actor_id`, `actor_type`,
-/// `auth_identity_id`, `app_metadata`).
-#[derive(Clone, Debug, PartialEq)]
-pub struct AuthUser(pub Authenticated);
-
-impl AuthUser {
-    /// The verified caller, by value.
-    pub fn into_inner(self) -> Authenticated {
-        self.0
-    }
-}
-
-impl Deref for AuthUser {
-    type Target = Authenticated;
-
-    fn deref(&self) -> &Authenticated {
-        &self.0
-    }
+auth_core::wrapper! {
+    /// The verified caller of a route (Medusa's `authUser`): who, acting as which
+    /// actor, by which credential. Derefs to [`Authenticated`], and through it to
+    /// the [`AuthContext`](auth_core::AuthContext) (`actor_id`, `actor_type`,
+    /// `auth_identity_id`, `app_metadata`).
+    #[derive(Clone, Debug, PartialEq)]
+    pub struct AuthUser(Authenticated);
 }
 
 impl Auth {
-    /// Requires a caller that passes `policy`, and extracts it.
+    /// Requires a caller that passes `policy`, and extracts it
+    /// ([`AuthModule::require`]).
     ///
     /// - valid credentials the policy accepts: extracts the [`AuthUser`];
-    /// - no credentials: rejects with `401` and a bare `Bearer` challenge;
+    /// - no credentials: rejects with `401` and a bare `Bearer` challenge, even
+    ///   when the policy lets anonymous callers pass;
     /// - invalid credentials: rejects with the core's refusal (`401
     ///   invalid_token`, `400 invalid_request`, `403 insufficient_scope`, ...).
     ///
@@ -63,18 +52,12 @@ impl Auth {
         &self,
         policy: RoutePolicy,
     ) -> impl Filter<Extract = (AuthUser,), Error = Rejection> + Clone + Send + Sync + 'static {
-        let module = self.module.clone();
-        self.authorized(policy)
-            .and_then(move |user: Option<AuthUser>| {
-                // A handler that takes an `AuthUser` cannot serve anonymous
-                // callers, whatever the policy allows.
-                std::future::ready(
-                    user.ok_or_else(|| refuse(&module, AuthError::MissingCredentials)),
-                )
-            })
+        self.guarded(policy, |module, policy, request| async move {
+            module.require(&policy, &request.head()).await.map(AuthUser)
+        })
     }
 
-    /// Extracts the caller if there is one.
+    /// Extracts the caller if there is one ([`AuthModule::authorize`]).
     ///
     /// - no credentials: extracts `None` when `policy` allows unauthenticated
     ///   callers (`RoutePolicy::allow_unauthenticated`), else rejects with `401`;
@@ -86,36 +69,40 @@ impl Auth {
         policy: RoutePolicy,
     ) -> impl Filter<Extract = (Option<AuthUser>,), Error = Rejection> + Clone + Send + Sync + 'static
     {
-        self.authorized(policy)
+        self.guarded(policy, |module, policy, request| async move {
+            let caller = module.authorize(&policy, &request.head()).await;
+            caller.map(|caller| caller.map(AuthUser))
+        })
     }
 
-    /// The one place a request meets [`AuthModule::authorize`].
-    fn authorized(
+    /// Runs `decide` on each request's method, headers and query; a refusal
+    /// becomes an [`AuthRejection`].
+    fn guarded<T, F, Fut>(
         &self,
         policy: RoutePolicy,
-    ) -> impl Filter<Extract = (Option<AuthUser>,), Error = Rejection> + Clone + Send + Sync + 'static
+        decide: F,
+    ) -> impl Filter<Extract = (T,), Error = Rejection> + Clone + Send + Sync + 'static
+    where
+        T: Send + 'static,
+        F: Fn(AuthModule, Arc<RoutePolicy>, AuthRequest) -> Fut + Clone + Send + Sync + 'static,
+        Fut: Future<Output = Result<T, auth_core::AuthError>> + Send,
     {
         let module = self.module.clone();
         let policy = Arc::new(policy);
         request_head().and_then(
             move |method: Method, headers: HeaderMap, query: Option<String>| {
-                let module = module.clone();
-                let policy = Arc::clone(&policy);
+                let (module, policy, decide) =
+                    (module.clone(), Arc::clone(&policy), decide.clone());
+                let mut request = AuthRequest::new(method, "");
+                (request.headers, request.query) = (headers, query);
                 async move {
-                    let head = RequestHead::new(&method, &headers, query.as_deref());
-                    match module.authorize(&policy, &head).await {
-                        Ok(caller) => Ok(caller.map(AuthUser)),
-                        Err(error) => Err(refuse(&module, error)),
-                    }
+                    decide(module.clone(), policy, request)
+                        .await
+                        .map_err(|error| warp::reject::custom(AuthRejection::new(&module, error)))
                 }
             },
         )
     }
-}
-
-/// The rejection for a refusal, carrying the module's response.
-fn refuse(module: &AuthModule, error: AuthError) -> Rejection {
-    warp::reject::custom(AuthRejection::new(module, error))
 }
 
 /// The method, headers and raw query (`None` without `?`) of a request.

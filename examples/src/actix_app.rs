@@ -2,8 +2,11 @@
 //!
 //! Each route is a resource whose one method route is wrapped in
 //! [`RequireAuth`] with the route's policy from [`policies`], calling the
-//! [`Demo`] handler; the resource's default service gives the core's `405` for
-//! other methods (before any policy runs, as on axum and warp). The auth routes
+//! [`Demo`] handler; the resource's default service gives the core's `405`,
+//! naming the route's methods in `Allow`, for other methods (before any policy
+//! runs, as on axum and warp). Each resource is guarded by
+//! [`auth_actix::canonical`], so that only the canonical spelling of its path
+//! is served (actix would match `/store/customers/%6De` too). The auth routes
 //! and JWKS come from [`auth_actix::configure`], and unknown paths get the core's
 //! `404`.
 //!
@@ -18,7 +21,9 @@
 use actix_web::{HttpResponse, HttpServer, Resource, Route, web};
 use auth_actix::convert::into_actix_response;
 use auth_actix::{AuthUser, CappedBody, MaybeAuthUser, RequireAuth};
+use auth_core::http::method_not_allowed;
 use auth_core::{AuthError, RoutePolicy};
+use http::Method;
 
 use crate::config::DemoConfig;
 use crate::demo::{Demo, policies};
@@ -31,48 +36,48 @@ pub fn routes(demo: Demo) -> impl FnOnce(&mut web::ServiceConfig) {
         config
             .app_data(web::Data::new(demo.clone()))
             .configure(auth_actix::configure(demo.auth.clone()))
-            .service(resource(&demo, "/health", get_or_head().to(health)))
+            .service(resource("/health", GET, get_or_head().to(health)))
             .service(resource(
-                &demo,
                 "/store/customers",
+                POST,
                 web::post()
                     .to(create_customer)
                     .wrap(guard(policies::create_customer())),
             ))
             .service(resource(
-                &demo,
                 "/store/customers/me",
+                GET,
                 get_or_head()
                     .to(customer_me)
                     .wrap(guard(policies::customer_me())),
             ))
             .service(resource(
-                &demo,
                 "/store/whoami",
+                GET,
                 get_or_head().to(whoami).wrap(guard(policies::whoami())),
             ))
             .service(resource(
-                &demo,
                 "/admin/users",
+                POST,
                 web::post()
                     .to(create_user)
                     .wrap(guard(policies::create_user())),
             ))
             .service(resource(
-                &demo,
                 "/admin/users/me",
+                GET,
                 get_or_head().to(user_me).wrap(guard(policies::user_me())),
             ))
             .service(resource(
-                &demo,
                 "/admin/api-keys",
+                POST,
                 web::post()
                     .to(create_api_key)
                     .wrap(guard(policies::manage_api_keys())),
             ))
             .service(resource(
-                &demo,
                 "/admin/api-keys/{id}/revoke",
+                POST,
                 web::post()
                     .to(revoke_api_key)
                     .wrap(guard(policies::manage_api_keys())),
@@ -81,19 +86,24 @@ pub fn routes(demo: Demo) -> impl FnOnce(&mut web::ServiceConfig) {
     }
 }
 
+/// What [`get_or_head`] serves.
+const GET: &[Method] = &[Method::GET, Method::HEAD];
+/// What `web::post()` serves.
+const POST: &[Method] = &[Method::POST];
+
 /// A `GET` route that answers `HEAD` too, as HTTP requires and axum does.
 fn get_or_head() -> Route {
     web::route().guard(actix_web::guard::Any(actix_web::guard::Get()).or(actix_web::guard::Head()))
 }
 
-/// A path served by one method route; other methods get the core's `405`.
-fn resource(demo: &Demo, path: &str, route: Route) -> Resource {
-    let demo = demo.clone();
+/// A path served by one method route that serves `methods`; other methods get
+/// the core's `405` naming them, other spellings of the path the app's `404`.
+fn resource(path: &str, methods: &'static [Method], route: Route) -> Resource {
     web::resource(path)
+        .guard(auth_actix::canonical())
         .route(route)
-        .default_service(web::to(move || {
-            let response = demo.error(&AuthError::MethodNotAllowed);
-            async move { into_actix_response(response) }
+        .default_service(web::to(move || async move {
+            into_actix_response(method_not_allowed(methods))
         }))
 }
 

@@ -5,7 +5,8 @@
 //! mistaken for auth failures); the handlers extract [`AuthUser`] and call the
 //! shared [`Demo`]. Bodies are read with [`LimitedBody`] and parsed by the demo,
 //! so that a bad body gets auth-core's `400 invalid_data`, not axum's `Json`
-//! rejection. Unknown paths and wrong methods get auth-core's `404` and `405`.
+//! rejection. Unknown paths get auth-core's `404`, wrong methods its `405` with
+//! the route's own methods in `Allow` ([`method_not_allowed`]).
 //!
 //! ```no_run
 //! use examples::config::DemoConfig;
@@ -18,54 +19,71 @@
 use std::net::SocketAddr;
 
 use auth_axum::{AuthLayer, AuthUser, LimitedBody, auth_routes, jwks_route};
+use auth_core::http::method_not_allowed;
 use auth_core::{AuthError, RoutePolicy};
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{MethodRouter, get, post};
+use http::Method;
 
 use crate::config::DemoConfig;
 use crate::demo::{Demo, policies};
 use crate::server::{RunningServer, StartError};
 
+/// What `get` serves: `GET` and, as HTTP requires, `HEAD`.
+const GET: &[Method] = &[Method::GET, Method::HEAD];
+/// What `post` serves.
+const POST: &[Method] = &[Method::POST];
+
 /// The demo store's routes.
 pub fn router(demo: Demo) -> Router {
-    let guarded = |route: MethodRouter<Demo>, policy: RoutePolicy| {
-        route.route_layer(AuthLayer::new(demo.auth.clone(), policy))
+    let guarded = |methods: &'static [Method], route: MethodRouter<Demo>, policy: RoutePolicy| {
+        served(
+            methods,
+            route.route_layer(AuthLayer::new(demo.auth.clone(), policy)),
+        )
     };
     Router::new()
-        .route("/health", get(health))
+        .route("/health", served(GET, get(health)))
         .route(
             "/store/customers",
-            guarded(post(create_customer), policies::create_customer()),
+            guarded(POST, post(create_customer), policies::create_customer()),
         )
         .route(
             "/store/customers/me",
-            guarded(get(customer_me), policies::customer_me()),
+            guarded(GET, get(customer_me), policies::customer_me()),
         )
-        .route("/store/whoami", guarded(get(whoami), policies::whoami()))
+        .route(
+            "/store/whoami",
+            guarded(GET, get(whoami), policies::whoami()),
+        )
         .route(
             "/admin/users",
-            guarded(post(create_user), policies::create_user()),
+            guarded(POST, post(create_user), policies::create_user()),
         )
         .route(
             "/admin/users/me",
-            guarded(get(user_me), policies::user_me()),
+            guarded(GET, get(user_me), policies::user_me()),
         )
         .route(
             "/admin/api-keys",
-            guarded(post(create_api_key), policies::manage_api_keys()),
+            guarded(POST, post(create_api_key), policies::manage_api_keys()),
         )
         .route(
             "/admin/api-keys/{id}/revoke",
-            guarded(post(revoke_api_key), policies::manage_api_keys()),
+            guarded(POST, post(revoke_api_key), policies::manage_api_keys()),
         )
         .route("/.well-known/jwks.json", jwks_route(demo.auth.clone()))
         .nest_service("/auth", auth_routes(demo.auth.clone()))
-        // Applies to the routes above, so it comes after them.
-        .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
         .with_state(demo)
+}
+
+/// `route`, which serves `methods`, answering other methods with auth-core's
+/// `405` naming them (outside the route's layer, so before any policy runs).
+fn served(methods: &'static [Method], route: MethodRouter<Demo>) -> MethodRouter<Demo> {
+    route.fallback(move || async move { auth_axum::into_response(method_not_allowed(methods)) })
 }
 
 async fn health(State(demo): State<Demo>) -> Response {
@@ -118,10 +136,6 @@ async fn revoke_api_key(
 
 async fn not_found(State(demo): State<Demo>) -> Response {
     auth_axum::into_response(demo.error(&AuthError::route_not_found()))
-}
-
-async fn method_not_allowed(State(demo): State<Demo>) -> Response {
-    auth_axum::into_response(demo.error(&AuthError::MethodNotAllowed))
 }
 
 /// Starts the axum demo store on its own thread; see [`crate::server`].

@@ -3,7 +3,10 @@
 //! Each route is its path and method filters, then the auth filter with the
 //! route's policy from [`policies`], then the [`Demo`] handler; the auth routes
 //! come from [`Auth::routes`], and [`auth_warp::recover`] turns every refusal
-//! (and warp's own `404`/`405`) into the core's JSON answer.
+//! (and warp's own `404`) into the core's JSON answer. Methods are filtered
+//! with [`auth_warp::methods`], so a `405` names the route's methods, and the
+//! demo's routes sit behind [`auth_warp::canonical`], so that
+//! `/store/customers/me/` is a `404` as on axum and actix-web.
 //!
 //! ```no_run
 //! use examples::config::DemoConfig;
@@ -13,8 +16,9 @@
 //! server.wait();
 //! ```
 
-use auth_warp::{Auth, AuthUser};
+use auth_warp::{Auth, AuthUser, methods};
 use bytes::Bytes;
+use http::Method;
 use warp::filters::BoxedFilter;
 use warp::{Filter, Reply};
 
@@ -28,11 +32,11 @@ pub fn routes(demo: Demo) -> BoxedFilter<(warp::reply::Response,)> {
     let with_demo = warp::any().map(move || demo.clone());
 
     let health = warp::path!("health")
-        .and(get_or_head())
+        .and(methods(GET))
         .and(with_demo.clone())
         .map(|demo: Demo| demo.health());
     let create_customer = warp::path!("store" / "customers")
-        .and(warp::post())
+        .and(methods(POST))
         .and(auth.user(policies::create_customer()))
         .and(auth.body())
         .and(with_demo.clone())
@@ -40,17 +44,17 @@ pub fn routes(demo: Demo) -> BoxedFilter<(warp::reply::Response,)> {
             demo.create_customer(&user, &body).await
         });
     let customer_me = warp::path!("store" / "customers" / "me")
-        .and(get_or_head())
+        .and(methods(GET))
         .and(auth.user(policies::customer_me()))
         .and(with_demo.clone())
         .then(|user: AuthUser, demo: Demo| async move { demo.customer_me(&user).await });
     let whoami = warp::path!("store" / "whoami")
-        .and(get_or_head())
+        .and(methods(GET))
         .and(auth.optional(policies::whoami()))
         .and(with_demo.clone())
         .map(|user: Option<AuthUser>, demo: Demo| demo.whoami(user.as_deref()));
     let create_user = warp::path!("admin" / "users")
-        .and(warp::post())
+        .and(methods(POST))
         .and(auth.user(policies::create_user()))
         .and(auth.body())
         .and(with_demo.clone())
@@ -58,12 +62,12 @@ pub fn routes(demo: Demo) -> BoxedFilter<(warp::reply::Response,)> {
             demo.create_user(&user, &body).await
         });
     let user_me = warp::path!("admin" / "users" / "me")
-        .and(get_or_head())
+        .and(methods(GET))
         .and(auth.user(policies::user_me()))
         .and(with_demo.clone())
         .then(|user: AuthUser, demo: Demo| async move { demo.user_me(&user).await });
     let create_api_key = warp::path!("admin" / "api-keys")
-        .and(warp::post())
+        .and(methods(POST))
         .and(auth.user(policies::manage_api_keys()))
         .and(auth.body())
         .and(with_demo.clone())
@@ -72,16 +76,14 @@ pub fn routes(demo: Demo) -> BoxedFilter<(warp::reply::Response,)> {
         });
     let revoke_api_key =
         warp::path!("admin" / "api-keys" / String / "revoke")
-            .and(warp::post())
+            .and(methods(POST))
             .and(auth.user(policies::manage_api_keys()))
             .and(with_demo)
             .then(|id: String, _admin: AuthUser, demo: Demo| async move {
                 demo.revoke_api_key(&id).await
             });
 
-    auth.routes()
-        .or(health)
-        .unify()
+    let store = health
         .or(create_customer)
         .unify()
         .or(customer_me)
@@ -95,16 +97,19 @@ pub fn routes(demo: Demo) -> BoxedFilter<(warp::reply::Response,)> {
         .or(create_api_key)
         .unify()
         .or(revoke_api_key)
+        .unify();
+    auth.routes()
+        .or(auth_warp::canonical().and(store))
         .unify()
         .recover(auth_warp::recover)
         .map(Reply::into_response)
         .boxed()
 }
 
-/// A `GET` route that answers `HEAD` too, as HTTP requires and axum does.
-fn get_or_head() -> impl Filter<Extract = (), Error = warp::Rejection> + Clone {
-    warp::get().or(warp::head()).unify()
-}
+/// What a `GET` route serves: `HEAD` too, as HTTP requires and axum does.
+const GET: &[Method] = &[Method::GET, Method::HEAD];
+/// What a `POST` route serves.
+const POST: &[Method] = &[Method::POST];
 
 /// Starts the warp demo store on its own thread (see [`crate::server`]).
 pub fn start(config: DemoConfig) -> Result<RunningServer, StartError> {

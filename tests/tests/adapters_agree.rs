@@ -2,6 +2,11 @@
 //! the headers a client acts on, and the body. Requests whose answers carry
 //! fresh tokens or ids are left to the conformance cases; everything else the
 //! contract defines is sent to all three and compared.
+//!
+//! Agreeing is not enough (a bug all three share would pass), so the answers
+//! the core decides at the edge of routing (which methods a path serves, which
+//! spellings of a path are served, duplicate credentials) are also compared
+//! with the intended answer, written out here.
 
 #![allow(clippy::unwrap_used)] // A panic is how a test reports a failure.
 
@@ -189,7 +194,212 @@ fn probes(customer_token: &str) -> Vec<Probe> {
         probe("oversized body", Method::POST, "/auth/customer/emailpass")
             .raw(&vec![b' '; 70 * 1024]),
         probe("jwks", Method::GET, "/.well-known/jwks.json"),
+        probe("jwks head", Method::HEAD, "/.well-known/jwks.json"),
+        probe("jwks post", Method::POST, "/.well-known/jwks.json"),
+        probe(
+            "wrong method on a POST route",
+            Method::GET,
+            "/store/customers",
+        ),
+        probe("trailing slash", Method::GET, "/store/customers/me/"),
+        probe(
+            "percent-encoded demo path",
+            Method::GET,
+            "/store/customers/%6De",
+        ),
+        probe(
+            "percent-encoded mount",
+            Method::POST,
+            "/%61uth/customer/emailpass",
+        )
+        .json(json!({})),
+        probe("two session cookies", Method::GET, "/store/customers/me")
+            .header("cookie", "auth_session=ses_a; auth_session=ses_b"),
     ]
+}
+
+/// The intended answer to one request: status, `Allow`, and the JSON body
+/// (`None`: an empty body).
+struct Expected {
+    probe: Probe,
+    status: u16,
+    allow: Option<&'static str>,
+    body: Option<serde_json::Value>,
+}
+
+fn expect(
+    probe: Probe,
+    status: u16,
+    allow: Option<&'static str>,
+    body: Option<serde_json::Value>,
+) -> Expected {
+    Expected {
+        probe,
+        status,
+        allow,
+        body,
+    }
+}
+
+fn intended_answers() -> Vec<Expected> {
+    let not_found = || Some(json!({"type": "not_found", "message": "Route not found"}));
+    let not_allowed = || Some(json!({"type": "not_allowed", "message": "Method not allowed"}));
+    let duplicate_cookie =
+        || Some(json!({"type": "invalid_data", "message": "Duplicate session cookie"}));
+    vec![
+        expect(
+            probe("jwks post", Method::POST, "/.well-known/jwks.json"),
+            405,
+            Some("GET, HEAD"),
+            not_allowed(),
+        ),
+        expect(
+            probe("jwks delete", Method::DELETE, "/.well-known/jwks.json"),
+            405,
+            Some("GET, HEAD"),
+            not_allowed(),
+        ),
+        expect(
+            probe("jwks head", Method::HEAD, "/.well-known/jwks.json"),
+            200,
+            None,
+            None,
+        ),
+        expect(
+            probe("demo GET route", Method::DELETE, "/store/customers/me"),
+            405,
+            Some("GET, HEAD"),
+            not_allowed(),
+        ),
+        expect(
+            probe("demo POST route", Method::GET, "/store/customers"),
+            405,
+            Some("POST"),
+            not_allowed(),
+        ),
+        expect(
+            probe("health", Method::POST, "/health"),
+            405,
+            Some("GET, HEAD"),
+            not_allowed(),
+        ),
+        expect(
+            probe(
+                "auth route",
+                Method::GET,
+                "/auth/customer/emailpass/register",
+            ),
+            405,
+            Some("POST"),
+            not_allowed(),
+        ),
+        expect(
+            probe("trailing slash", Method::GET, "/store/customers/me/"),
+            404,
+            None,
+            not_found(),
+        ),
+        expect(
+            probe("escaped letter", Method::GET, "/store/customers/%6De"),
+            404,
+            None,
+            not_found(),
+        ),
+        expect(
+            probe("escaped mount", Method::POST, "/%61uth/customer/emailpass").json(json!({})),
+            404,
+            None,
+            not_found(),
+        ),
+        expect(
+            probe("escaped jwks", Method::GET, "/.well-known/jwks%2Ejson"),
+            404,
+            None,
+            not_found(),
+        ),
+        expect(
+            probe("two session cookies", Method::GET, "/store/customers/me")
+                .header("cookie", "auth_session=ses_a; auth_session=ses_b"),
+            400,
+            None,
+            duplicate_cookie(),
+        ),
+        expect(
+            probe("two cookie headers", Method::GET, "/store/customers/me")
+                .header("cookie", "auth_session=ses_a")
+                .header("cookie", "auth_session=ses_b"),
+            400,
+            None,
+            duplicate_cookie(),
+        ),
+    ]
+}
+
+/// How `reply` differs from `expected`, if it does.
+fn deviation(expected: &Expected, reply: &Reply) -> Option<String> {
+    let body = match &expected.body {
+        Some(body) => {
+            reply.body.is_empty()
+                || serde_json::from_slice::<serde_json::Value>(&reply.body)
+                    .ok()
+                    .as_ref()
+                    != Some(body)
+        }
+        None => !reply.body.is_empty(),
+    };
+    let json = expected.body.is_some() && reply.header("content-type") != Some("application/json");
+    let wrong =
+        reply.status != expected.status || reply.header("allow") != expected.allow || body || json;
+    wrong.then(|| {
+        format!(
+            "expected {} allow={:?} {:?}, got {} allow={:?} {:?} ({:?})",
+            expected.status,
+            expected.allow,
+            expected.body,
+            reply.status,
+            reply.header("allow"),
+            reply.text(),
+            reply.header("content-type"),
+        )
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_adapter_gives_the_intended_answer() {
+    let mut deviations = Vec::new();
+    for adapter in ADAPTERS {
+        let app = App::start(adapter);
+        for expected in intended_answers() {
+            let reply = expected.probe.send(&app).await;
+            if let Some(deviation) = deviation(&expected, &reply) {
+                deviations.push(format!(
+                    "{} on {}: {deviation}",
+                    app.adapter(),
+                    expected.probe.name
+                ));
+            }
+        }
+    }
+    assert!(deviations.is_empty(), "{}", deviations.join("\n"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jwks_head_has_the_headers_of_get_and_no_body() {
+    for adapter in ADAPTERS {
+        let app = App::start(adapter);
+        let get = app
+            .send(Method::GET, "/.well-known/jwks.json", &[], None)
+            .await;
+        let head = app
+            .send(Method::HEAD, "/.well-known/jwks.json", &[], None)
+            .await;
+        assert_eq!(head.status, 200, "{}", app.adapter());
+        assert!(head.body.is_empty(), "{}", app.adapter());
+        let (_, get_headers, _) = fingerprint(&get);
+        let (_, head_headers, _) = fingerprint(&head);
+        assert_eq!(head_headers, get_headers, "{}", app.adapter());
+        assert_eq!(get.header("content-type"), Some("application/json"));
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

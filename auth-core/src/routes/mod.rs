@@ -39,12 +39,13 @@
 use std::collections::{BTreeMap, HashMap};
 
 use bytes::Bytes;
-use http::{HeaderMap, HeaderValue, Method, Response, StatusCode, header};
+use http::{HeaderValue, Method, Response, StatusCode, header};
 use serde_json::{Value, json};
 
 use crate::access_token::AccessTokens;
 use crate::credentials::{Credentials, RequestHead};
 use crate::error::AuthError;
+pub use crate::http::{AuthRequest, MAX_BODY_BYTES, parse_json_body};
 use crate::identity::{AuthContext, is_valid_actor_type};
 use crate::policy::{Authenticated, RoutePolicy};
 use crate::provider::{AuthenticationInput, ProviderOutcome};
@@ -52,94 +53,9 @@ use crate::refresh::RefreshTokens;
 use crate::reset::{PasswordResets, is_reset_token};
 use crate::response::empty_response;
 pub use crate::response::{json_response, token_response};
-use crate::secret::{HeaderNames, QueryNames, Redacted, url_path};
 use crate::service::AuthService;
 use crate::session::{Sessions, check_same_site};
 use crate::throttle::Throttle;
-
-/// The largest request body the auth routes read; adapters cap bodies at this
-/// size before buffering them.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
-
-/// A request to an auth route, as any framework can build it. Its `Debug`
-/// shows the method, the path, header and query parameter names and the body's
-/// length: never a credential or a password.
-#[derive(Clone)]
-pub struct AuthRequest {
-    /// The method.
-    pub method: Method,
-    /// The path below the mount point, e.g. `/customer/emailpass/register`.
-    pub path: String,
-    /// The raw query string, without `?`.
-    pub query: Option<String>,
-    /// The request headers.
-    pub headers: HeaderMap,
-    /// The raw body.
-    pub body: Bytes,
-    /// The URL as received (path and query), handed to providers.
-    pub url: String,
-    /// The peer address of the connection, for per-client throttling. Adapters
-    /// behind a reverse proxy should pass the address the proxy reports.
-    pub client_addr: Option<std::net::IpAddr>,
-}
-
-impl AuthRequest {
-    /// A request with no headers, query or body.
-    pub fn new(method: Method, path: impl Into<String>) -> Self {
-        let path = path.into();
-        Self {
-            method,
-            url: path.clone(),
-            path,
-            query: None,
-            headers: HeaderMap::new(),
-            body: Bytes::new(),
-            client_addr: None,
-        }
-    }
-
-    /// Sets the body.
-    pub fn with_body(mut self, body: impl Into<Bytes>) -> Self {
-        self.body = body.into();
-        self
-    }
-
-    /// Adds a header.
-    pub fn with_header(mut self, name: header::HeaderName, value: HeaderValue) -> Self {
-        self.headers.append(name, value);
-        self
-    }
-
-    /// Sets the client address.
-    pub fn with_client_addr(mut self, addr: std::net::IpAddr) -> Self {
-        self.client_addr = Some(addr);
-        self
-    }
-
-    /// Sets the query string.
-    pub fn with_query(mut self, query: impl Into<String>) -> Self {
-        self.query = Some(query.into());
-        self
-    }
-
-    fn head(&self) -> RequestHead<'_> {
-        RequestHead::new(&self.method, &self.headers, self.query.as_deref())
-    }
-}
-
-impl std::fmt::Debug for AuthRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AuthRequest")
-            .field("method", &self.method)
-            .field("path", &self.path)
-            .field("query", &self.query.as_deref().map(QueryNames))
-            .field("headers", &HeaderNames(&self.headers))
-            .field("body", &Redacted::of(&self.body))
-            .field("url", &url_path(&self.url))
-            .field("client_addr", &self.client_addr)
-            .finish()
-    }
-}
 
 /// What a `/{actor_type}/{provider}[/...]` route asks the provider to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -263,19 +179,6 @@ pub fn parse_query(query: Option<&str>) -> BTreeMap<String, String> {
     form_urlencoded::parse(query)
         .map(|(name, value)| (name.into_owned(), value.into_owned()))
         .collect()
-}
-
-/// The JSON body of a request: `{}` when empty, `400 invalid_data` when it is
-/// not JSON or too large.
-pub fn parse_json_body(body: &[u8]) -> Result<Value, AuthError> {
-    if body.len() > MAX_BODY_BYTES {
-        return Err(AuthError::InvalidData("Request body is too large".into()));
-    }
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Value::Object(Default::default()));
-    }
-    serde_json::from_slice(body)
-        .map_err(|_| AuthError::InvalidData("Request body is not valid JSON".into()))
 }
 
 /// The services the auth routes run on, lent by the module for one request.
