@@ -319,25 +319,18 @@ impl Key {
         };
         let signer = PrivateSigner::new(alg, &encoding).map_err(KeyError::InvalidKey)?;
         let material = Material::public(params, Some(Box::new(signer)))?;
-        let Material::Public {
-            verifying,
-            signer: Some(signer),
-            ..
-        } = &material
-        else {
-            return Err(KeyError::InvalidKey("the key cannot sign".into()));
-        };
+        let key = Key::build(kid.into(), alg, material)?;
         // Proves the key pair is usable and consistent before the server starts.
         let probe = b"auth-core key self-test";
-        let signature = signer
+        let signature = key
             .sign(probe)
-            .ok_or(KeyError::InvalidKey("the key cannot sign".into()))?;
-        if !backend::verify_public(alg, verifying, probe, &signature) {
+            .map_err(|_| KeyError::InvalidKey("the key cannot sign".into()))?;
+        if !key.verify(probe, &signature) {
             return Err(KeyError::InvalidKey(
                 "the public part does not verify the private part".into(),
             ));
         }
-        Key::build(kid.into(), alg, material)
+        Ok(key)
     }
 
     /// A public key in PEM (`PUBLIC KEY`, or PKCS#1 `RSA PUBLIC KEY`), for
