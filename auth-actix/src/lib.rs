@@ -92,7 +92,10 @@
 //!
 //! ## Cargo features
 //!
-//! None: the crypto backend is chosen on `auth-core`.
+//! | feature | what it does | default |
+//! |---|---|---|
+//! | `aws-lc-rs` | enables `auth-core/aws-lc-rs`: the AWS-LC crypto backend | yes |
+//! | `rust-crypto` | enables `auth-core/rust-crypto`: the pure-Rust RustCrypto backend (with both on, auth-core uses AWS-LC) | no |
 //!
 //! ## Modules, in the order a request meets them
 //!

@@ -103,7 +103,12 @@
 //! - [`extract`]: [`AuthUser`], [`AuthRejection`] and [`LimitedBody`];
 //! - [`routes`]: [`auth_routes`] and [`jwks_route`].
 //!
-//! This crate has no cargo features of its own.
+//! ## Cargo features
+//!
+//! | feature | what it does | default |
+//! |---|---|---|
+//! | `aws-lc-rs` | enables `auth-core/aws-lc-rs`: the AWS-LC crypto backend | yes |
+//! | `rust-crypto` | enables `auth-core/rust-crypto`: the pure-Rust RustCrypto backend (with both on, auth-core uses AWS-LC) | no |
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

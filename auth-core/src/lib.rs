@@ -47,10 +47,16 @@
 //!
 //! | feature | what it does | default |
 //! |---|---|---|
-//! | `aws-lc-rs` | crypto backend of `jsonwebtoken`: AWS-LC | yes |
-//! | `rust-crypto` | crypto backend of `jsonwebtoken`: RustCrypto (enable instead of `aws-lc-rs`, never both) | no |
+//! | `aws-lc-rs` | crypto backend: AWS-LC; used whenever it is on, also with `rust-crypto` | yes |
+//! | `rust-crypto` | crypto backend: pure-Rust RustCrypto crates; used when `aws-lc-rs` is off | no |
 //! | `sqlite` | [`store::SqliteStore`], the embedded default store | yes |
 //! | `testing` | the store conformance kit `store::testing` and `store_conformance!`, for a store's tests | no |
+//!
+//! The features are additive: at least one backend must be on, and with both
+//! the core uses AWS-LC. The core hands `jsonwebtoken` its provider explicitly;
+//! `jsonwebtoken` itself has no process-wide default while both of its backends
+//! are compiled in, so code of yours that calls `jsonwebtoken::encode` or
+//! `decode` directly then needs `CryptoProvider::install_default` first.
 //!
 //! ## Modules, in the order a request meets them
 //!

@@ -291,3 +291,233 @@ fn token_service_is_cheap_to_clone_and_shareable() {
         .join()
         .unwrap();
 }
+
+// --- Key documents are read strictly -------------------------------------------
+
+/// `der` as a PEM document with `label`.
+fn pem(label: &str, der: &[u8]) -> Vec<u8> {
+    pem_rfc7468::encode_string(label, pem_rfc7468::LineEnding::LF, der)
+        .unwrap()
+        .into_bytes()
+}
+
+/// The DER body of a PEM fixture.
+fn der_of(file: &str) -> Vec<u8> {
+    pem_rfc7468::decode_vec(&key_file(file)).unwrap().1
+}
+
+fn is_invalid_key<T>(result: Result<T, KeyError>) -> bool {
+    matches!(result, Err(KeyError::InvalidKey(_)))
+}
+
+#[test]
+fn der_with_a_non_minimal_length_is_refused() {
+    // Ed25519 SPKI: `30 2a ...`; the same length in long form is `30 81 2a`.
+    let der = der_of("ed25519.pub.pem");
+    assert_eq!(&der[..2], &[0x30, 0x2a]);
+    assert!(Key::public_pem("k", Algorithm::EdDSA, &pem("PUBLIC KEY", &der)).is_ok());
+    let long_form = [&[0x30, 0x81, 0x2a][..], &der[2..]].concat();
+    assert!(is_invalid_key(Key::public_pem(
+        "k",
+        Algorithm::EdDSA,
+        &pem("PUBLIC KEY", &long_form)
+    )));
+
+    // RSA SPKI: `30 82 01 22 ...`; padded to three length bytes, `30 83 00 01 22`.
+    let der = key_file("rsa2048.pub.der");
+    assert_eq!(&der[..4], &[0x30, 0x82, 0x01, 0x22]);
+    assert!(Key::public_pem("k", Algorithm::RS256, &pem("PUBLIC KEY", &der)).is_ok());
+    let padded = [&[0x30, 0x83, 0x00, 0x01, 0x22][..], &der[4..]].concat();
+    assert!(is_invalid_key(Key::public_pem(
+        "k",
+        Algorithm::RS256,
+        &pem("PUBLIC KEY", &padded)
+    )));
+
+    // PKCS#8 RSA private key: `30 82 04 be ...`.
+    let der = der_of("rsa2048.pem");
+    assert_eq!(&der[..2], &[0x30, 0x82]);
+    let padded = [&[0x30, 0x83, 0x00][..], &der[2..]].concat();
+    assert!(is_invalid_key(Key::private_pem(
+        "k",
+        Algorithm::RS256,
+        &pem("PRIVATE KEY", &padded)
+    )));
+}
+
+#[test]
+fn der_with_bytes_after_the_key_is_refused() {
+    let mut der = der_of("ec-p256.pub.pem");
+    der.push(0);
+    assert!(is_invalid_key(Key::public_pem(
+        "k",
+        Algorithm::ES256,
+        &pem("PUBLIC KEY", &der)
+    )));
+    let mut der = der_of("ed25519.pem");
+    der.extend_from_slice(&[0x05, 0x00]);
+    assert!(is_invalid_key(Key::private_pem(
+        "k",
+        Algorithm::EdDSA,
+        &pem("PRIVATE KEY", &der)
+    )));
+}
+
+#[test]
+fn pem_with_text_after_the_end_line_is_refused() {
+    for (file, alg) in [
+        ("rsa2048.pub.pem", Algorithm::RS256),
+        ("ec-p256.pub.pem", Algorithm::ES256),
+    ] {
+        let mut garbage = key_file(file);
+        garbage.extend_from_slice(b"trailing garbage\n");
+        assert!(
+            is_invalid_key(Key::public_pem("k", alg, &garbage)),
+            "{file}"
+        );
+
+        // A second key after the first is not silently ignored either.
+        let twice = [key_file(file), key_file("rsa2048-next.pub.pem")].concat();
+        assert!(is_invalid_key(Key::public_pem("k", alg, &twice)), "{file}");
+    }
+    let mut garbage = key_file("rsa2048.pem");
+    garbage.extend_from_slice(b"-----END PRIVATE KEY-----\n");
+    assert!(is_invalid_key(Key::private_pem(
+        "k",
+        Algorithm::RS256,
+        &garbage
+    )));
+}
+
+#[test]
+fn pem_with_a_wrong_label_is_refused() {
+    let public = der_of("rsa2048.pub.pem");
+    for label in ["CERTIFICATE", "PRIVATE KEY", "RSA PUBLIC KEY", "public key"] {
+        assert!(
+            is_invalid_key(Key::public_pem("k", Algorithm::RS256, &pem(label, &public))),
+            "{label}"
+        );
+    }
+    let private = der_of("ec-p256.pem");
+    for label in ["EC PRIVATE KEY", "ENCRYPTED PRIVATE KEY", "PUBLIC KEY"] {
+        assert!(
+            is_invalid_key(Key::private_pem(
+                "k",
+                Algorithm::ES256,
+                &pem(label, &private)
+            )),
+            "{label}"
+        );
+    }
+    // A public key where a private key is expected, and the other way round.
+    assert!(is_invalid_key(Key::private_pem(
+        "k",
+        Algorithm::RS256,
+        &key_file("rsa2048.pub.pem")
+    )));
+    assert!(is_invalid_key(Key::public_pem(
+        "k",
+        Algorithm::RS256,
+        &key_file("rsa2048.pem")
+    )));
+    // Begin and end labels that differ.
+    let text = String::from_utf8(key_file("ed25519.pub.pem")).unwrap();
+    let mismatched = text.replace("END PUBLIC KEY", "END PRIVATE KEY");
+    assert!(is_invalid_key(Key::public_pem(
+        "k",
+        Algorithm::EdDSA,
+        mismatched.as_bytes()
+    )));
+}
+
+#[test]
+fn key_of_another_type_than_the_algorithm_is_refused() {
+    let private_cases = [
+        ("ed25519.pem", Algorithm::ES256),
+        ("ed25519.pem", Algorithm::RS256),
+        ("ec-p256.pem", Algorithm::RS256),
+        ("ec-p256.pem", Algorithm::EdDSA),
+        ("rsa2048.pem", Algorithm::EdDSA),
+        ("rsa2048.pem", Algorithm::HS256),
+    ];
+    for (file, alg) in private_cases {
+        assert!(
+            matches!(
+                Key::private_pem("k", alg, &key_file(file)),
+                Err(KeyError::AlgorithmKeyMismatch { .. })
+            ),
+            "{file} {alg:?}"
+        );
+    }
+    let public_cases = [
+        ("ed25519.pub.pem", Algorithm::ES256),
+        ("ec-p256.pub.pem", Algorithm::PS256),
+        ("rsa2048.pub.pem", Algorithm::EdDSA),
+        ("rsa2048.pub.pem", Algorithm::ES384),
+    ];
+    for (file, alg) in public_cases {
+        assert!(
+            matches!(
+                Key::public_pem("k", alg, &key_file(file)),
+                Err(KeyError::AlgorithmKeyMismatch { .. })
+            ),
+            "{file} {alg:?}"
+        );
+    }
+}
+
+#[test]
+fn public_pem_gives_the_public_half_of_the_private_key() {
+    for (stem, alg) in [
+        ("rsa2048", Algorithm::RS256),
+        ("ec-p256", Algorithm::ES256),
+        ("ec-p384", Algorithm::ES384),
+        ("ed25519", Algorithm::EdDSA),
+    ] {
+        let private = Key::private_pem("k", alg, &key_file(&format!("{stem}.pem"))).unwrap();
+        let public = Key::public_pem("k", alg, &key_file(&format!("{stem}.pub.pem"))).unwrap();
+        assert_eq!(private.public_jwk(), public.public_jwk(), "{stem}");
+        assert!(public.public_jwk().is_some());
+    }
+}
+
+#[test]
+fn pkcs1_rsa_documents_are_accepted() {
+    use pkcs8::der::Decode as _;
+
+    let pkcs8 = der_of("rsa2048.pem");
+    let info = pkcs8::PrivateKeyInfoRef::from_der(&pkcs8).unwrap();
+    let pkcs1 = pem("RSA PRIVATE KEY", info.private_key.as_bytes());
+    let from_pkcs1 = Key::private_pem("k", Algorithm::RS256, &pkcs1).unwrap();
+    let from_pkcs8 = Key::private_pem("k", Algorithm::RS256, &key_file("rsa2048.pem")).unwrap();
+    assert_eq!(from_pkcs1.public_jwk(), from_pkcs8.public_jwk());
+    round_trip(from_pkcs1);
+
+    let spki = key_file("rsa2048.pub.der");
+    let info = spki::SubjectPublicKeyInfoRef::from_der(&spki).unwrap();
+    let pkcs1 = pem(
+        "RSA PUBLIC KEY",
+        info.subject_public_key.as_bytes().unwrap(),
+    );
+    let public = Key::public_pem("k", Algorithm::RS256, &pkcs1).unwrap();
+    assert_eq!(public.public_jwk(), from_pkcs8.public_jwk());
+}
+
+#[test]
+fn jwk_on_an_unsupported_curve_is_refused() {
+    let jwks = rs256_service().jwks();
+    let n = jwks["keys"][0]["n"].as_str().unwrap();
+    let x = b64([7u8; 32]);
+    for crv in ["P-521", "secp256k1"] {
+        let jwk = serde_json::json!({
+            "kty": "EC", "kid": "k", "alg": "ES256", "crv": crv, "x": x, "y": x,
+        });
+        assert!(Key::from_jwk(&jwk.to_string()).is_err(), "{crv}");
+    }
+    // `kty` must match `alg`.
+    let jwk = serde_json::json!({"kty": "RSA", "kid": "k", "alg": "ES256", "n": n, "e": "AQAB"});
+    assert_eq!(
+        Key::from_jwk(&jwk.to_string()).err(),
+        Some(KeyError::InvalidJwk("`kty` does not match `alg`".into()))
+    );
+}

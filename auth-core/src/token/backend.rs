@@ -1,5 +1,9 @@
 //! The crypto backend chosen by the crate feature `aws-lc-rs` (default) or
-//! `rust-crypto`.
+//! `rust-crypto`; with both on, `aws-lc-rs`.
+//!
+//! Every call names the selected `jsonwebtoken` provider ([`provider`]) rather
+//! than relying on `jsonwebtoken`'s process-wide default, which is unset when
+//! both of its backends are compiled in.
 //!
 //! `jsonwebtoken`'s factories return `Box<dyn JwtSigner>` / `Box<dyn
 //! JwtVerifier>`, which are neither `Send` nor `Sync`, so a shared

@@ -10,73 +10,19 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
-use jsonwebtoken::jwk::EllipticCurve;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
-use serde_json::{Map, Value, json};
+use jsonwebtoken::jwk::{
+    AlgorithmParameters, CommonParameters, EllipticCurve, EllipticCurveKeyParameters,
+    EllipticCurveKeyType, Jwk, JwkSet, OctetKeyPairParameters, OctetKeyPairType, PublicKeyUse,
+    RSAKeyParameters, RSAKeyType,
+};
+use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey};
+use serde_json::Value;
+use spki::ObjectIdentifier;
 
 use super::backend::{self, HmacKey, PrivateSigner};
 use super::compact;
+use super::key_document::{self, P256, P384, PrivateKey, PublicKey, RsaComponents};
 use super::{KeyError, TokenError};
-
-/// The name of `alg` as it appears in a JOSE header.
-pub fn algorithm_name(alg: Algorithm) -> &'static str {
-    match alg {
-        Algorithm::HS256 => "HS256",
-        Algorithm::HS384 => "HS384",
-        Algorithm::HS512 => "HS512",
-        Algorithm::ES256 => "ES256",
-        Algorithm::ES384 => "ES384",
-        Algorithm::RS256 => "RS256",
-        Algorithm::RS384 => "RS384",
-        Algorithm::RS512 => "RS512",
-        Algorithm::PS256 => "PS256",
-        Algorithm::PS384 => "PS384",
-        Algorithm::PS512 => "PS512",
-        Algorithm::EdDSA => "EdDSA",
-        _ => "unsupported",
-    }
-}
-
-/// The algorithm named exactly (case-sensitively) `name`, if supported.
-fn algorithm_from_name(name: &str) -> Option<Algorithm> {
-    const ALL: [Algorithm; 12] = [
-        Algorithm::HS256,
-        Algorithm::HS384,
-        Algorithm::HS512,
-        Algorithm::ES256,
-        Algorithm::ES384,
-        Algorithm::RS256,
-        Algorithm::RS384,
-        Algorithm::RS512,
-        Algorithm::PS256,
-        Algorithm::PS384,
-        Algorithm::PS512,
-        Algorithm::EdDSA,
-    ];
-    ALL.into_iter().find(|alg| algorithm_name(*alg) == name)
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Family {
-    Hmac,
-    Rsa,
-    Ec,
-    Ed,
-    Unsupported,
-}
-
-fn family(alg: Algorithm) -> Family {
-    match alg {
-        Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => Family::Hmac,
-        Algorithm::ES256 | Algorithm::ES384 => Family::Ec,
-        Algorithm::EdDSA => Family::Ed,
-        Algorithm::RS256 | Algorithm::RS384 | Algorithm::RS512 => Family::Rsa,
-        Algorithm::PS256 | Algorithm::PS384 | Algorithm::PS512 => Family::Rsa,
-        _ => Family::Unsupported,
-    }
-}
 
 /// Values found in tutorials, defaults and leaked configs. A secret equal to
 /// one of them, or made of repetitions of one, is refused.
@@ -132,70 +78,110 @@ fn is_weak_secret(secret: &[u8]) -> bool {
     seen.iter().filter(|s| **s).count() < MIN_DISTINCT_BYTES
 }
 
-/// Public parameters of an asymmetric key, as JWK members.
-#[derive(Clone)]
-enum PublicParams {
-    Rsa {
-        n: Vec<u8>,
-        e: Vec<u8>,
-    },
-    Ec {
-        curve: &'static str,
-        x: Vec<u8>,
-        y: Vec<u8>,
-    },
-    Ed25519 {
-        x: Vec<u8>,
-    },
+/// Members a private JWK has and a public one must not (RFC 7518 section 6).
+const PRIVATE_JWK_MEMBERS: [&str; 7] = ["d", "p", "q", "dp", "dq", "qi", "oth"];
+
+/// What an ECDSA algorithm requires of its curve.
+struct Curve {
+    /// The JWK `crv`.
+    jwk: EllipticCurve,
+    /// The named-curve OID in PKCS#8 and SPKI.
+    oid: ObjectIdentifier,
+    /// Bytes per coordinate.
+    coordinate_len: usize,
 }
 
-impl PublicParams {
-    fn decoding_key(&self) -> DecodingKey {
-        match self {
-            Self::Rsa { n, e } => DecodingKey::from_rsa_raw_components(n, e),
-            Self::Ec { x, y, .. } => {
-                let mut point = Vec::with_capacity(1 + x.len() + y.len());
-                point.push(0x04);
-                point.extend_from_slice(x);
-                point.extend_from_slice(y);
-                DecodingKey::from_ec_der(&point)
-            }
-            Self::Ed25519 { x } => DecodingKey::from_ed_der(x),
+/// The one curve `alg` accepts: P-256 for ES256, P-384 for ES384.
+fn required_curve(alg: Algorithm) -> Curve {
+    if alg == Algorithm::ES384 {
+        Curve {
+            jwk: EllipticCurve::P384,
+            oid: P384,
+            coordinate_len: 48,
+        }
+    } else {
+        Curve {
+            jwk: EllipticCurve::P256,
+            oid: P256,
+            coordinate_len: 32,
         }
     }
+}
 
-    fn jwk_members(&self, object: &mut Map<String, Value>) {
-        let mut put = |name: &str, value: String| {
-            object.insert(name.to_owned(), Value::String(value));
-        };
-        match self {
-            Self::Rsa { n, e } => {
-                put("kty", "RSA".into());
-                put("n", compact::encode(n));
-                put("e", compact::encode(e));
-            }
-            Self::Ec { curve, x, y } => {
-                put("kty", "EC".into());
-                put("crv", (*curve).into());
-                put("x", compact::encode(x));
-                put("y", compact::encode(y));
-            }
-            Self::Ed25519 { x } => {
-                put("kty", "OKP".into());
-                put("crv", "Ed25519".into());
-                put("x", compact::encode(x));
-            }
-        }
+/// Length of an Ed25519 public key (RFC 8032).
+const ED25519_KEY_LEN: usize = 32;
+
+/// The first byte of an uncompressed EC point (SEC1 section 2.3.3).
+const UNCOMPRESSED_POINT: u8 = 4;
+
+/// The JWK parameters of an RSA public key, after the weak-key checks.
+fn rsa_parameters(public: &RsaComponents) -> Result<AlgorithmParameters, KeyError> {
+    check_rsa(&public.n, &public.e)?;
+    Ok(AlgorithmParameters::RSA(RSAKeyParameters {
+        key_type: RSAKeyType::RSA,
+        n: compact::encode(&public.n),
+        e: compact::encode(&public.e),
+    }))
+}
+
+/// The JWK parameters of an EC public key on the curve `alg` requires.
+fn ec_parameters(alg: Algorithm, x: &[u8], y: &[u8]) -> Result<AlgorithmParameters, KeyError> {
+    let curve = required_curve(alg);
+    if x.len() != curve.coordinate_len || y.len() != curve.coordinate_len {
+        return Err(KeyError::UnsupportedCurve { alg });
     }
+    Ok(AlgorithmParameters::EllipticCurve(
+        EllipticCurveKeyParameters {
+            key_type: EllipticCurveKeyType::EC,
+            curve: curve.jwk,
+            x: compact::encode(x),
+            y: compact::encode(y),
+        },
+    ))
+}
+
+/// The JWK parameters of an Ed25519 public key.
+fn ed25519_parameters(x: &[u8]) -> Result<AlgorithmParameters, KeyError> {
+    if x.len() != ED25519_KEY_LEN {
+        return Err(KeyError::InvalidKey(
+            "Ed25519 public key must be 32 bytes".into(),
+        ));
+    }
+    Ok(AlgorithmParameters::OctetKeyPair(OctetKeyPairParameters {
+        key_type: OctetKeyPairType::OctetKeyPair,
+        curve: EllipticCurve::Ed25519,
+        x: compact::encode(x),
+    }))
 }
 
 enum Material {
     Hmac(Box<HmacKey>),
     Public {
-        params: PublicParams,
+        /// The public key as JWK parameters: what the JWKS publishes.
+        params: AlgorithmParameters,
         verifying: DecodingKey,
         signer: Option<Box<PrivateSigner>>,
     },
+}
+
+impl Material {
+    /// Public-key material that verifies with `params`, and signs when given a signer.
+    fn public(
+        params: AlgorithmParameters,
+        signer: Option<Box<PrivateSigner>>,
+    ) -> Result<Material, KeyError> {
+        let jwk = Jwk {
+            common: CommonParameters::default(),
+            algorithm: params,
+        };
+        let verifying =
+            DecodingKey::from_jwk(&jwk).map_err(|e| KeyError::InvalidKey(e.to_string()))?;
+        Ok(Material::Public {
+            params: jwk.algorithm,
+            verifying,
+            signer,
+        })
+    }
 }
 
 /// One key: a `kid`, exactly one [`Algorithm`] and its key material.
@@ -239,12 +225,12 @@ impl Key {
         }
         #[derive(serde::Serialize)]
         struct IssuedHeader<'a> {
-            alg: &'a str,
+            alg: Algorithm,
             typ: &'a str,
             kid: &'a str,
         }
         let header = IssuedHeader {
-            alg: algorithm_name(alg),
+            alg,
             typ: "at+jwt",
             kid: &kid,
         };
@@ -291,216 +277,155 @@ impl Key {
     /// for signing and verification: `RS256/384/512` and `PS256/384/512` (RSA of
     /// at least 2048 bits, odd exponent >= 3), `ES256` (P-256), `ES384` (P-384),
     /// `EdDSA` (Ed25519).
+    ///
+    /// The document must be exactly one PEM block of strict DER: text after the
+    /// end line, another label, or a non-minimal DER length is refused with
+    /// [`KeyError::InvalidKey`]; a key of another type than `alg` needs with
+    /// [`KeyError::AlgorithmKeyMismatch`].
     pub fn private_pem(
         kid: impl Into<String>,
         alg: Algorithm,
         pem: &[u8],
     ) -> Result<Key, KeyError> {
-        let kind = "a private key";
-        let (label, der) = pem_decode(pem)?;
+        let mismatch = KeyError::AlgorithmKeyMismatch {
+            alg,
+            kind: "a private key",
+        };
+        if alg.family() == AlgorithmFamily::Hmac {
+            return Err(mismatch);
+        }
         let invalid = |e: jsonwebtoken::errors::Error| KeyError::InvalidKey(e.to_string());
         let utils = &backend::provider().key_utils;
-        let (encoding, params) = match family(alg) {
-            Family::Hmac | Family::Unsupported => {
-                return Err(KeyError::AlgorithmKeyMismatch { alg, kind });
+        let (encoding, params) = match (alg.family(), key_document::private_key(pem)?) {
+            (AlgorithmFamily::Rsa, PrivateKey::Rsa { pkcs1, public }) => {
+                let params = rsa_parameters(&public)?;
+                (EncodingKey::from_rsa_der(&pkcs1), params)
             }
-            Family::Rsa => {
-                expect_algorithm(
-                    &label,
-                    &der,
-                    &["PRIVATE KEY", "RSA PRIVATE KEY"],
-                    OID_RSA,
-                    alg,
-                    kind,
-                )?;
-                let encoding = EncodingKey::from_rsa_pem(pem).map_err(invalid)?;
-                let (n, e) = rsa_components(encoding.as_bytes(), true)?;
-                (encoding, PublicParams::Rsa { n, e })
+            (AlgorithmFamily::Ec, PrivateKey::Ec { pkcs8, curve }) => {
+                if curve != Some(required_curve(alg).oid) {
+                    return Err(KeyError::UnsupportedCurve { alg });
+                }
+                let encoding = EncodingKey::from_ec_der(&pkcs8);
+                let (_, x, y) =
+                    (utils.ec_pub_components_from_private_key)(&pkcs8, alg).map_err(invalid)?;
+                (encoding, ec_parameters(alg, &x, &y)?)
             }
-            Family::Ec => {
-                expect_algorithm(&label, &der, &["PRIVATE KEY"], OID_EC, alg, kind)?;
-                expect_curve(&der, alg)?;
-                let encoding = EncodingKey::from_ec_pem(pem).map_err(invalid)?;
-                let (curve, x, y) =
-                    (utils.ec_pub_components_from_private_key)(encoding.as_bytes(), alg)
-                        .map_err(invalid)?;
-                let curve = match curve {
-                    EllipticCurve::P256 if alg == Algorithm::ES256 => "P-256",
-                    EllipticCurve::P384 if alg == Algorithm::ES384 => "P-384",
-                    _ => return Err(KeyError::UnsupportedCurve { alg }),
-                };
-                (encoding, PublicParams::Ec { curve, x, y })
+            (AlgorithmFamily::Ed, PrivateKey::Ed25519 { pkcs8 }) => {
+                let x = (utils.ed_pub_components_from_private_key)(&pkcs8, &EllipticCurve::Ed25519)
+                    .map_err(invalid)?;
+                (EncodingKey::from_ed_der(&pkcs8), ed25519_parameters(&x)?)
             }
-            Family::Ed => {
-                expect_algorithm(&label, &der, &["PRIVATE KEY"], OID_ED25519, alg, kind)?;
-                let encoding = EncodingKey::from_ed_pem(pem).map_err(invalid)?;
-                let x = (utils.ed_pub_components_from_private_key)(
-                    encoding.as_bytes(),
-                    &EllipticCurve::Ed25519,
-                )
-                .map_err(invalid)?;
-                (encoding, PublicParams::Ed25519 { x })
-            }
+            _ => return Err(mismatch),
         };
         let signer = PrivateSigner::new(alg, &encoding).map_err(KeyError::InvalidKey)?;
-        let verifying = params.decoding_key();
+        let material = Material::public(params, Some(Box::new(signer)))?;
+        let key = Key::build(kid.into(), alg, material)?;
         // Proves the key pair is usable and consistent before the server starts.
         let probe = b"auth-core key self-test";
-        let signature = signer
+        let signature = key
             .sign(probe)
-            .ok_or(KeyError::InvalidKey("the key cannot sign".into()))?;
-        if !backend::verify_public(alg, &verifying, probe, &signature) {
+            .map_err(|_| KeyError::InvalidKey("the key cannot sign".into()))?;
+        if !key.verify(probe, &signature) {
             return Err(KeyError::InvalidKey(
                 "the public part does not verify the private part".into(),
             ));
         }
-        Key::build(
-            kid.into(),
-            alg,
-            Material::Public {
-                params,
-                verifying,
-                signer: Some(Box::new(signer)),
-            },
-        )
+        Ok(key)
     }
 
     /// A public key in PEM (`PUBLIC KEY`, or PKCS#1 `RSA PUBLIC KEY`), for
     /// verification only. Same algorithms and checks as [`Key::private_pem`].
     pub fn public_pem(kid: impl Into<String>, alg: Algorithm, pem: &[u8]) -> Result<Key, KeyError> {
-        let kind = "a public key";
-        let (label, der) = pem_decode(pem)?;
-        let invalid = |e: jsonwebtoken::errors::Error| KeyError::InvalidKey(e.to_string());
-        let params = match family(alg) {
-            Family::Hmac | Family::Unsupported => {
-                return Err(KeyError::AlgorithmKeyMismatch { alg, kind });
-            }
-            Family::Rsa => {
-                expect_algorithm(
-                    &label,
-                    &der,
-                    &["PUBLIC KEY", "RSA PUBLIC KEY"],
-                    OID_RSA,
-                    alg,
-                    kind,
-                )?;
-                let decoding = DecodingKey::from_rsa_pem(pem).map_err(invalid)?;
-                let der = decoding.try_get_as_bytes().map_err(invalid)?;
-                let (n, e) = rsa_components(der, false)?;
-                PublicParams::Rsa { n, e }
-            }
-            Family::Ec => {
-                expect_algorithm(&label, &der, &["PUBLIC KEY"], OID_EC, alg, kind)?;
-                expect_curve(&der, alg)?;
-                let decoding = DecodingKey::from_ec_pem(pem).map_err(invalid)?;
-                ec_point(decoding.try_get_as_bytes().map_err(invalid)?, alg)?
-            }
-            Family::Ed => {
-                expect_algorithm(&label, &der, &["PUBLIC KEY"], OID_ED25519, alg, kind)?;
-                let decoding = DecodingKey::from_ed_pem(pem).map_err(invalid)?;
-                let x = decoding.try_get_as_bytes().map_err(invalid)?;
-                if x.len() != 32 {
-                    return Err(KeyError::InvalidKey(
-                        "Ed25519 public key must be 32 bytes".into(),
-                    ));
-                }
-                PublicParams::Ed25519 { x: x.to_vec() }
-            }
-        };
-        let verifying = params.decoding_key();
-        Key::build(
-            kid.into(),
+        let mismatch = KeyError::AlgorithmKeyMismatch {
             alg,
-            Material::Public {
-                params,
-                verifying,
-                signer: None,
-            },
-        )
+            kind: "a public key",
+        };
+        if alg.family() == AlgorithmFamily::Hmac {
+            return Err(mismatch);
+        }
+        let params = match (alg.family(), key_document::public_key(pem)?) {
+            (AlgorithmFamily::Rsa, PublicKey::Rsa(public)) => rsa_parameters(&public)?,
+            (AlgorithmFamily::Ec, PublicKey::Ec { curve, point }) => {
+                let required = required_curve(alg);
+                if curve != Some(required.oid) {
+                    return Err(KeyError::UnsupportedCurve { alg });
+                }
+                match point.split_first() {
+                    Some((&UNCOMPRESSED_POINT, xy)) if xy.len() == 2 * required.coordinate_len => {
+                        let (x, y) = xy.split_at(required.coordinate_len);
+                        ec_parameters(alg, x, y)?
+                    }
+                    _ => return Err(KeyError::UnsupportedCurve { alg }),
+                }
+            }
+            (AlgorithmFamily::Ed, PublicKey::Ed25519 { x }) => ed25519_parameters(&x)?,
+            _ => return Err(mismatch),
+        };
+        Key::build(kid.into(), alg, Material::public(params, None)?)
     }
 
     /// A key from one JWK (RFC 7517). `kid` and `alg` are required; `use`, when
     /// present, must be `sig`. Public keys (`RSA`, `EC`, `OKP`) become
     /// verification keys, `oct` keys HMAC keys (with the checks of
-    /// [`Key::hmac`]). Private JWK members (`d`, `p`, ...) are refused.
+    /// [`Key::hmac`]). Private JWK members (`d`, `p`, ...) and duplicate members
+    /// are refused.
     pub fn from_jwk(jwk_json: &str) -> Result<Key, KeyError> {
         let bad = |why: &str| KeyError::InvalidJwk(why.to_owned());
         let value = super::json::parse_value(jwk_json.as_bytes())
             .map_err(|_| bad("not a JSON object without duplicate members"))?;
-        let jwk = value.as_object().ok_or_else(|| bad("not a JSON object"))?;
-        let text = |name: &str| -> Result<Option<&str>, KeyError> {
-            match jwk.get(name) {
-                None => Ok(None),
-                Some(Value::String(s)) => Ok(Some(s)),
-                Some(_) => Err(KeyError::InvalidJwk(format!("`{name}` must be a string"))),
-            }
-        };
-        let required = |name: &str| {
-            text(name)?.ok_or_else(|| KeyError::InvalidJwk(format!("`{name}` is required")))
-        };
-        let bytes = |name: &str| {
-            compact::decode(required(name)?)
-                .map_err(|_| KeyError::InvalidJwk(format!("`{name}` is not base64url")))
-        };
-
-        if ["d", "p", "q", "dp", "dq", "qi", "oth"]
-            .iter()
-            .any(|m| jwk.contains_key(*m))
-        {
+        let object = value.as_object().ok_or_else(|| bad("not a JSON object"))?;
+        if PRIVATE_JWK_MEMBERS.iter().any(|m| object.contains_key(*m)) {
             return Err(bad("private JWK members are not accepted"));
         }
-        let kid = required("kid")?.to_owned();
-        let alg_name = required("alg")?;
-        let alg = algorithm_from_name(alg_name)
-            .ok_or_else(|| bad("`alg` is not a supported algorithm"))?;
-        if text("use")?.is_some_and(|u| u != "sig") {
+        let jwk: Jwk = serde_json::from_value(value)
+            .map_err(|_| bad("members have the wrong JSON types for a JWK"))?;
+        let kid = jwk.common.key_id.ok_or_else(|| bad("`kid` is required"))?;
+        let alg = jwk
+            .common
+            .key_algorithm
+            .ok_or_else(|| bad("`alg` is required"))?;
+        let alg =
+            Algorithm::try_from(alg).map_err(|_| bad("`alg` is not a supported algorithm"))?;
+        if jwk
+            .common
+            .public_key_use
+            .is_some_and(|u| u != PublicKeyUse::Signature)
+        {
             return Err(bad("`use` must be `sig`"));
         }
-        let kty = required("kty")?;
-        let params = match (kty, family(alg)) {
-            ("oct", Family::Hmac) => return Key::hmac(kid, alg, &bytes("k")?),
-            ("RSA", Family::Rsa) => {
-                let (n, e) = (strip_zeros(&bytes("n")?), strip_zeros(&bytes("e")?));
-                check_rsa(&n, &e)?;
-                PublicParams::Rsa { n, e }
+        let bytes = |name: &str, text: &str| {
+            compact::decode(text)
+                .map_err(|_| KeyError::InvalidJwk(format!("`{name}` is not base64url")))
+        };
+        let params = match (jwk.algorithm, alg.family()) {
+            (AlgorithmParameters::OctetKey(oct), AlgorithmFamily::Hmac) => {
+                return Key::hmac(kid, alg, &bytes("k", &oct.value)?);
             }
-            ("EC", Family::Ec) => {
-                let expected = if alg == Algorithm::ES256 {
-                    "P-256"
-                } else {
-                    "P-384"
-                };
-                if required("crv")? != expected {
+            (AlgorithmParameters::RSA(rsa), AlgorithmFamily::Rsa) => {
+                rsa_parameters(&RsaComponents {
+                    n: strip_zeros(&bytes("n", &rsa.n)?),
+                    e: strip_zeros(&bytes("e", &rsa.e)?),
+                })?
+            }
+            (AlgorithmParameters::EllipticCurve(ec), AlgorithmFamily::Ec) => {
+                if ec.curve != required_curve(alg).jwk {
                     return Err(KeyError::UnsupportedCurve { alg });
                 }
-                let (x, y) = (bytes("x")?, bytes("y")?);
-                let mut point = vec![0x04];
-                point.extend_from_slice(&x);
-                point.extend_from_slice(&y);
-                ec_point(&point, alg)?
+                ec_parameters(alg, &bytes("x", &ec.x)?, &bytes("y", &ec.y)?)?
             }
-            ("OKP", Family::Ed) => {
-                if required("crv")? != "Ed25519" {
+            (AlgorithmParameters::OctetKeyPair(okp), AlgorithmFamily::Ed) => {
+                if okp.curve != EllipticCurve::Ed25519 {
                     return Err(bad("only the Ed25519 curve is supported"));
                 }
-                let x = bytes("x")?;
-                if x.len() != 32 {
-                    return Err(bad("Ed25519 `x` must be 32 bytes"));
-                }
-                PublicParams::Ed25519 { x }
+                ed25519_parameters(&bytes("x", &okp.x)?)
+                    .map_err(|_| bad("Ed25519 `x` must be 32 bytes"))?
+            }
+            (AlgorithmParameters::Other(_), _) => {
+                return Err(bad("unsupported `kty` or `crv`, or key parameters missing"));
             }
             _ => return Err(bad("`kty` does not match `alg`")),
         };
-        let verifying = params.decoding_key();
-        Key::build(
-            kid,
-            alg,
-            Material::Public {
-                params,
-                verifying,
-                signer: None,
-            },
-        )
+        Key::build(kid, alg, Material::public(params, None)?)
     }
 
     /// The key id.
@@ -524,15 +449,24 @@ impl Key {
     /// The public JWK (`kty`, key parameters, `kid`, `alg`, `use: "sig"`), or
     /// `None` for an HMAC key, whose secret is never exported.
     pub fn public_jwk(&self) -> Option<Value> {
+        // Cannot fail: a JWK serializes to a string-keyed map.
+        serde_json::to_value(self.jwk()?).ok()
+    }
+
+    /// The public JWK as `jsonwebtoken`'s type.
+    fn jwk(&self) -> Option<Jwk> {
         let Material::Public { params, .. } = &self.material else {
             return None;
         };
-        let mut object = Map::new();
-        params.jwk_members(&mut object);
-        object.insert("kid".into(), Value::String(self.kid.clone()));
-        object.insert("alg".into(), Value::String(algorithm_name(self.alg).into()));
-        object.insert("use".into(), Value::String("sig".into()));
-        Some(Value::Object(object))
+        Some(Jwk {
+            common: CommonParameters {
+                public_key_use: Some(PublicKeyUse::Signature),
+                key_algorithm: Some(self.alg.into()),
+                key_id: Some(self.kid.clone()),
+                ..CommonParameters::default()
+            },
+            algorithm: params.clone(),
+        })
     }
 
     pub(crate) fn issued_header(&self) -> &str {
@@ -629,8 +563,15 @@ impl KeySet {
     /// `{"keys":[{"kty":..,"kid":..,"alg":..,"use":"sig",..}]}`. HMAC keys are
     /// never included, so a set of HMAC keys publishes `{"keys":[]}`.
     pub fn jwks(&self) -> Value {
-        let keys: Vec<Value> = self.keys().filter_map(Key::public_jwk).collect();
-        json!({ "keys": keys })
+        // Cannot fail: a JWK set serializes to string-keyed maps only.
+        serde_json::to_value(self.jwk_set()).unwrap_or_else(|_| serde_json::json!({ "keys": [] }))
+    }
+
+    /// The JWK Set of [`KeySet::jwks`] as `jsonwebtoken`'s type.
+    pub fn jwk_set(&self) -> JwkSet {
+        JwkSet {
+            keys: self.keys().filter_map(Key::jwk).collect(),
+        }
     }
 
     /// The key a token's `kid` selects: an exact lookup; without a `kid` only
@@ -648,160 +589,9 @@ impl KeySet {
     }
 }
 
-// --- PEM and the little DER needed to check key sizes and curves ---------------
-
-const OID_RSA: &[u8] = &[0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x01];
-const OID_EC: &[u8] = &[0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01];
-const OID_P256: &[u8] = &[0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07];
-const OID_P384: &[u8] = &[0x2B, 0x81, 0x04, 0x00, 0x22];
-const OID_ED25519: &[u8] = &[0x2B, 0x65, 0x70];
-
-/// The label and DER body of the first PEM block.
-fn pem_decode(pem: &[u8]) -> Result<(String, Vec<u8>), KeyError> {
-    let bad = || KeyError::InvalidKey("not a PEM document".into());
-    let text = std::str::from_utf8(pem).map_err(|_| bad())?;
-    let start = text.find("-----BEGIN ").ok_or_else(bad)?;
-    let rest = &text[start + 11..];
-    let label_end = rest.find("-----").ok_or_else(bad)?;
-    let label = rest[..label_end].to_owned();
-    let body_and_end = &rest[label_end + 5..];
-    let end = body_and_end.find("-----END ").ok_or_else(bad)?;
-    let body: String = body_and_end[..end]
-        .chars()
-        .filter(|c| !c.is_ascii_whitespace())
-        .collect();
-    let der = STANDARD.decode(body).map_err(|_| bad())?;
-    Ok((label, der))
-}
-
-/// One DER element: tag, contents, and what follows it.
-fn der_element(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
-    let tag = *input.first()?;
-    let first = *input.get(1)?;
-    let (len, header) = if first < 0x80 {
-        (usize::from(first), 2)
-    } else {
-        let count = usize::from(first & 0x7F);
-        if count == 0 || count > 4 {
-            return None;
-        }
-        let mut len = 0usize;
-        for byte in input.get(2..2 + count)? {
-            len = (len << 8) | usize::from(*byte);
-        }
-        (len, 2 + count)
-    };
-    let contents = input.get(header..header.checked_add(len)?)?;
-    Some((tag, contents, &input[header + len..]))
-}
-
-const SEQUENCE: u8 = 0x30;
-const INTEGER: u8 = 0x02;
-const OID: u8 = 0x06;
-
-/// The algorithm OID and its parameter OID (the curve) of a PKCS#8 private key
-/// or an SPKI public key.
-fn algorithm_identifier(der: &[u8]) -> Option<(&[u8], Option<&[u8]>)> {
-    let (SEQUENCE, body, _) = der_element(der)? else {
-        return None;
-    };
-    let (mut tag, mut contents, mut rest) = der_element(body)?;
-    if tag == INTEGER {
-        (tag, contents, rest) = der_element(rest)?;
-    }
-    let _ = rest;
-    if tag != SEQUENCE {
-        return None;
-    }
-    let (OID, alg, rest) = der_element(contents)? else {
-        return None;
-    };
-    let param = match der_element(rest) {
-        Some((OID, curve, _)) => Some(curve),
-        _ => None,
-    };
-    Some((alg, param))
-}
-
-fn expect_algorithm(
-    label: &str,
-    der: &[u8],
-    labels: &[&str],
-    oid: &[u8],
-    alg: Algorithm,
-    kind: &'static str,
-) -> Result<(), KeyError> {
-    if !labels.contains(&label) {
-        return Err(KeyError::AlgorithmKeyMismatch { alg, kind });
-    }
-    if label.starts_with("RSA ") {
-        return Ok(()); // PKCS#1 carries no algorithm identifier.
-    }
-    match algorithm_identifier(der) {
-        Some((found, _)) if found == oid => Ok(()),
-        Some(_) => Err(KeyError::AlgorithmKeyMismatch { alg, kind }),
-        None => Err(KeyError::InvalidKey("unreadable key structure".into())),
-    }
-}
-
-fn expect_curve(der: &[u8], alg: Algorithm) -> Result<(), KeyError> {
-    let expected = if alg == Algorithm::ES256 {
-        OID_P256
-    } else {
-        OID_P384
-    };
-    match algorithm_identifier(der) {
-        Some((_, Some(curve))) if curve == expected => Ok(()),
-        _ => Err(KeyError::UnsupportedCurve { alg }),
-    }
-}
-
-/// Splits an uncompressed EC point of the curve `alg` requires.
-fn ec_point(point: &[u8], alg: Algorithm) -> Result<PublicParams, KeyError> {
-    let (curve, coordinate) = if alg == Algorithm::ES256 {
-        ("P-256", 32)
-    } else {
-        ("P-384", 48)
-    };
-    if point.len() != 1 + 2 * coordinate || point[0] != 0x04 {
-        return Err(KeyError::UnsupportedCurve { alg });
-    }
-    let (x, y) = point[1..].split_at(coordinate);
-    Ok(PublicParams::Ec {
-        curve,
-        x: x.to_vec(),
-        y: y.to_vec(),
-    })
-}
-
 fn strip_zeros(bytes: &[u8]) -> Vec<u8> {
     let start = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
     bytes[start..].to_vec()
-}
-
-/// `n` and `e` of a PKCS#1 `RSAPrivateKey` or `RSAPublicKey`, checked.
-fn rsa_components(pkcs1: &[u8], private: bool) -> Result<(Vec<u8>, Vec<u8>), KeyError> {
-    let parse = || -> Option<(Vec<u8>, Vec<u8>)> {
-        let (SEQUENCE, mut body, _) = der_element(pkcs1)? else {
-            return None;
-        };
-        if private {
-            let (INTEGER, _, rest) = der_element(body)? else {
-                return None;
-            };
-            body = rest;
-        }
-        let (INTEGER, n, rest) = der_element(body)? else {
-            return None;
-        };
-        let (INTEGER, e, _) = der_element(rest)? else {
-            return None;
-        };
-        Some((strip_zeros(n), strip_zeros(e)))
-    };
-    let (n, e) = parse().ok_or_else(|| KeyError::InvalidKey("unreadable RSA key".into()))?;
-    check_rsa(&n, &e)?;
-    Ok((n, e))
 }
 
 /// At least 2048 bits; an odd exponent of at least 3 that fits in 64 bits.
@@ -825,6 +615,8 @@ fn check_rsa(n: &[u8], e: &[u8]) -> Result<(), KeyError> {
 
 #[cfg(test)]
 mod tests {
+    use std::str::FromStr as _;
+
     use super::*;
 
     #[test]
@@ -837,12 +629,18 @@ mod tests {
     }
 
     #[test]
-    fn algorithm_names_round_trip() {
-        for name in ["HS256", "RS256", "PS256", "ES256", "EdDSA"] {
-            assert_eq!(algorithm_from_name(name).map(algorithm_name), Some(name));
-        }
-        for name in ["none", "None", "hs256", "RS1", "ES512"] {
-            assert_eq!(algorithm_from_name(name), None);
+    fn issued_header_names_the_algorithm_as_jose_spells_it() {
+        let secret = b"k8D2JqN1xw9vL7cTzR4mB0sYp6eHfUaGk8D2JqN1xw9vL7cTzR4mB0sYp6eHfUaG";
+        for (alg, name) in [
+            (Algorithm::HS256, "HS256"),
+            (Algorithm::HS384, "HS384"),
+            (Algorithm::HS512, "HS512"),
+        ] {
+            let key = Key::hmac("k", alg, secret).unwrap();
+            let header = compact::decode(key.issued_header()).unwrap();
+            let header: Value = serde_json::from_slice(&header).unwrap();
+            assert_eq!(header["alg"], name);
+            assert_eq!(Algorithm::from_str(name).ok(), Some(alg));
         }
     }
 }

@@ -68,15 +68,13 @@
 //! | `aws-lc-rs` | AWS-LC via `aws-lc-rs` (private keys parsed once) | yes |
 //! | `rust-crypto` | RustCrypto crates | no |
 //!
-//! Exactly one must be enabled.
+//! With both enabled, AWS-LC is used. Key documents (PEM, PKCS#8, PKCS#1,
+//! SPKI) are read by the same RustCrypto parsers on either backend, so every
+//! weak-key refusal holds on both.
 
-#[cfg(all(feature = "aws-lc-rs", feature = "rust-crypto"))]
-compile_error!(
-    "auth-core: enable exactly one crypto backend feature, `aws-lc-rs` or `rust-crypto`, not both"
-);
 #[cfg(not(any(feature = "aws-lc-rs", feature = "rust-crypto")))]
 compile_error!(
-    "auth-core: enable one crypto backend feature: `aws-lc-rs` (default) or `rust-crypto`"
+    "auth-core: enable a crypto backend feature: `aws-lc-rs` (default) or `rust-crypto`"
 );
 
 mod backend;
@@ -86,6 +84,7 @@ mod config;
 mod error;
 mod json;
 mod key;
+mod key_document;
 
 use std::sync::Arc;
 
@@ -93,7 +92,7 @@ pub use claims::{AccessClaims, IssuedToken};
 pub use config::{TokenConfig, VerificationProfile};
 pub use error::{KeyError, TokenError};
 pub use jsonwebtoken::Algorithm;
-pub use key::{Key, KeySet, WEAK_SECRETS, algorithm_name};
+pub use key::{Key, KeySet, WEAK_SECRETS};
 
 use crate::clock::{SharedClock, SystemClock};
 use crate::identity::AuthContext;
@@ -344,7 +343,7 @@ impl Inner {
         }
         let header = Header::parse(&compact::decode(header_segment)?)?;
         let key = self.keys.select(header.kid.as_deref())?;
-        if header.alg != algorithm_name(key.algorithm()) {
+        if header.alg.parse::<Algorithm>().ok() != Some(key.algorithm()) {
             return Err(TokenError::AlgorithmMismatch);
         }
         if !self.typ_accepted(header.typ.as_deref()) {
