@@ -148,7 +148,6 @@ impl std::fmt::Debug for AuthRequest {
     }
 }
 
-
 /// Which address a request counts against in per-client throttling.
 ///
 /// Today there is one policy: the connection's peer, never a `Forwarded` or
