@@ -124,8 +124,17 @@ pub fn configure(auth: AuthModule) -> impl FnOnce(&mut web::ServiceConfig) {
 /// `400 invalid_data`, without the server buffering the rest; a body whose
 /// stream fails with `400 invalid_data` too. Unlike actix's `Bytes` extractor
 /// (256 KiB, its own `413` page), every refusal is auth-core's.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct CappedBody(pub Bytes);
+
+/// Shows the body's length, never its content: a login body holds a password.
+impl std::fmt::Debug for CappedBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("CappedBody")
+            .field(&auth_core::http::Redacted::of(&self.0))
+            .finish()
+    }
+}
 
 impl FromRequest for CappedBody {
     type Error = AuthRejection;

@@ -439,3 +439,18 @@ async fn percent_encoded_spellings_of_the_mounts_are_not_served() {
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
     }
 }
+
+#[actix_web::test]
+async fn debug_of_a_capped_body_shows_its_length_not_the_password() {
+    let login = r#"{"email":"ada@example.com","password":"correct horse battery"}"#;
+    let (request, mut payload) = TestRequest::post().set_payload(login).to_http_parts();
+    let body = auth_actix::CappedBody::from_request(&request, &mut payload)
+        .await
+        .unwrap();
+    let printed = format!("{body:?} {body:#?}");
+    assert!(!printed.contains("correct horse"), "{printed}");
+    assert!(
+        printed.contains(&format!("{} bytes", login.len())),
+        "{printed}"
+    );
+}

@@ -118,8 +118,17 @@ impl IntoResponse for AuthRejection {
 ///     }
 /// }
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct LimitedBody(pub Bytes);
+
+/// Shows the body's length, never its content: a login body holds a password.
+impl std::fmt::Debug for LimitedBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("LimitedBody")
+            .field(&auth_core::http::Redacted::of(&self.0))
+            .finish()
+    }
+}
 
 impl<S: Send + Sync> FromRequest<S> for LimitedBody {
     type Rejection = AuthRejection;

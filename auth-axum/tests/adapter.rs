@@ -424,3 +424,18 @@ async fn jwks_head_is_the_get_answer_without_a_body() {
     assert_eq!(answer.headers["cache-control"], "public, max-age=300");
     assert!(answer.body.is_empty());
 }
+
+#[tokio::test]
+async fn debug_of_a_limited_body_shows_its_length_not_the_password() {
+    use axum::extract::FromRequest as _;
+
+    let body = auth_axum::LimitedBody::from_request(post("/any", CREDENTIALS), &())
+        .await
+        .unwrap();
+    let printed = format!("{body:?} {body:#?}");
+    assert!(!printed.contains("correct horse"), "{printed}");
+    assert!(
+        printed.contains(&format!("{} bytes", CREDENTIALS.len())),
+        "{printed}"
+    );
+}

@@ -191,6 +191,45 @@ impl AuthError {
         Self::InvalidData("Request body could not be read".into())
     }
 
+    /// A stable `snake_case` code for the variant, one per variant:
+    /// `missing_credentials`, `invalid_token`, `invalid_request`,
+    /// `insufficient_scope`, `invalid_session`, `invalid_reset_token`,
+    /// `cross_site_request`, `unregistered`, `unauthorized`, `invalid_data`,
+    /// `not_allowed`, `not_found`, `method_not_allowed`, `duplicate`,
+    /// `too_many_requests`, `unavailable`, `internal`.
+    ///
+    /// It names the kind of refusal and carries nothing from the request (no
+    /// message, no token), so it is safe to log and to use as a metric label:
+    /// the [`telemetry`](crate::telemetry) spans and counters use it.
+    ///
+    /// ```
+    /// use auth_core::AuthError;
+    ///
+    /// assert_eq!(AuthError::InvalidToken.reason(), "invalid_token");
+    /// assert_eq!(AuthError::Unauthorized("Invalid email or password".into()).reason(), "unauthorized");
+    /// ```
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::MissingCredentials => "missing_credentials",
+            Self::InvalidToken => "invalid_token",
+            Self::InvalidRequest(_) => "invalid_request",
+            Self::InsufficientScope => "insufficient_scope",
+            Self::InvalidSession => "invalid_session",
+            Self::InvalidResetToken => "invalid_reset_token",
+            Self::CrossSiteRequest => "cross_site_request",
+            Self::Unregistered => "unregistered",
+            Self::Unauthorized(_) => "unauthorized",
+            Self::InvalidData(_) => "invalid_data",
+            Self::NotAllowed(_) => "not_allowed",
+            Self::NotFound(_) => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::Duplicate(_) => "duplicate",
+            Self::TooManyRequests { .. } => "too_many_requests",
+            Self::Unavailable => "unavailable",
+            Self::Internal => "internal",
+        }
+    }
+
     /// The HTTP status code.
     pub fn status(&self) -> StatusCode {
         match self {

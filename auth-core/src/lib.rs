@@ -72,7 +72,8 @@
 //! - [`http`]: the neutral request, body cap, caller and rejection adapters share;
 //! - [`service`], [`provider`], [`password`]: Medusa's operations, providers, hashing;
 //! - [`identity`], [`store`]: the data model and its storage;
-//! - [`error`]: [`AuthError`], status codes, challenges and bodies.
+//! - [`error`]: [`AuthError`], status codes, challenges and bodies;
+//! - [`telemetry`]: the `tracing` spans and `metrics` counters of every decision.
 #![forbid(unsafe_code)]
 
 pub mod access_token;
@@ -95,6 +96,7 @@ pub mod secret;
 pub mod service;
 pub mod session;
 pub mod store;
+pub mod telemetry;
 pub mod throttle;
 pub mod token;
 

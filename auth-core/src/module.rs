@@ -44,6 +44,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::Response;
+use tracing::Instrument as _;
 
 use crate::access_token::AccessTokens;
 use crate::api_key::ApiKeys;
@@ -63,6 +64,7 @@ use crate::store::{
     ApiKeyStore, IdentityStore, MemoryStore, RefreshTokenStore, ResetTokenStore, RevocationStore,
     SessionStore, ThrottleStore,
 };
+use crate::telemetry;
 use crate::throttle::{Throttle, ThrottleSettings};
 use crate::token::{Algorithm, Key, KeyError, KeySet, TokenConfig, TokenService};
 
@@ -606,7 +608,19 @@ impl AuthModule {
 
     /// Answers a request to an auth route (see [`routes`](crate::routes)).
     /// Never fails: every refusal becomes the error's response.
+    ///
+    /// Each answer is one `auth.route` span (see [`telemetry`]): the route
+    /// kind, the actor type, the status and the refusal's reason, never the
+    /// path, body or credentials as received.
     pub async fn handle(&self, request: AuthRequest) -> Response<Bytes> {
+        let span = telemetry::route_span();
+        self.answer_route(&request, &span)
+            .instrument(span.clone())
+            .await
+    }
+
+    /// [`handle`](Self::handle) inside its span, which it records the answer on.
+    async fn answer_route(&self, request: &AuthRequest, span: &tracing::Span) -> Response<Bytes> {
         let inner = &*self.inner;
         let services = RouteServices {
             service: &inner.service,
@@ -617,9 +631,13 @@ impl AuthModule {
             throttle: &inner.throttle,
             providers_per_actor: &inner.settings.providers_per_actor,
         };
-        match services.route(&request).await {
-            Ok(response) => response,
+        match services.route(request).await {
+            Ok(response) => {
+                telemetry::record_route_answer(span, response.status(), None);
+                response
+            }
             Err(error) => {
+                telemetry::record_route_answer(span, error.status(), Some(&error));
                 let mut response = self.error_response(&error);
                 if error == AuthError::MethodNotAllowed
                     && let Some(allow) = AuthRoute::allow_header(&request.path)
@@ -671,13 +689,46 @@ impl AuthModule {
     /// downgraded to anonymous. A bearer token and a session of two different
     /// identities are refused together rather than mixed. Precedence: bearer,
     /// then API key, then session.
+    ///
+    /// Each decision is one `auth.authorize` span (see [`telemetry`]) with
+    /// its outcome, reason, credential kind and actor type, and each refusal
+    /// counts in [`REFUSALS_TOTAL`](telemetry::REFUSALS_TOTAL).
     pub async fn authorize(
         &self,
         policy: &RoutePolicy,
         head: &RequestHead<'_>,
     ) -> Result<Option<Authenticated>, AuthError> {
+        let span = telemetry::authorize_span();
+        let decision = self
+            .decide(policy, head, &span)
+            .instrument(span.clone())
+            .await;
+        telemetry::record_authorization(&span, &decision);
+        decision
+    }
+
+    /// [`authorize`](Self::authorize) inside its span; records on `span`
+    /// which credential decided, as soon as it is known.
+    async fn decide(
+        &self,
+        policy: &RoutePolicy,
+        head: &RequestHead<'_>,
+        span: &tracing::Span,
+    ) -> Result<Option<Authenticated>, AuthError> {
         let credentials =
             Credentials::from_head(head, &self.inner.sessions.settings().cookie_name)?;
+        let presented = if credentials.bearer.is_some() {
+            Some(CredentialKind::Bearer)
+        } else if credentials.api_key.is_some() && policy.accepts(CredentialKind::ApiKey) {
+            Some(CredentialKind::ApiKey)
+        } else if credentials.session_id.is_some() && policy.accepts(CredentialKind::Session) {
+            Some(CredentialKind::Session)
+        } else {
+            None
+        };
+        if let Some(kind) = presented {
+            span.record("credential", telemetry::credential_label(kind));
+        }
         let bearer = match credentials.bearer.as_deref() {
             Some(token) => Some(self.verify_bearer(token).await?),
             None => None,

@@ -66,12 +66,21 @@ pub fn hash_secret(secret: &str) -> String {
 // a value: its size or its names, never its content. Debug output ends up in
 // logs and panic messages.
 
-/// A secret's place in `Debug` output: `<redacted, 43 bytes>`.
-pub(crate) struct Redacted(usize);
+/// A secret's place in `Debug` output: `<redacted, 43 bytes>`. Public for the
+/// adapters' own secret-bearing types (request bodies), through
+/// [`auth_core::http::Redacted`](crate::http::Redacted).
+///
+/// ```
+/// use auth_core::http::Redacted;
+///
+/// let body = br#"{"password":"correct horse"}"#;
+/// assert_eq!(format!("{:?}", Redacted::of(body)), "<redacted, 28 bytes>");
+/// ```
+pub struct Redacted(usize);
 
 impl Redacted {
-    /// Stands for `value`.
-    pub(crate) fn of(value: &[u8]) -> Self {
+    /// Stands for `value`: shows its length only.
+    pub fn of(value: &[u8]) -> Self {
         Self(value.len())
     }
 

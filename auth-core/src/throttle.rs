@@ -26,6 +26,7 @@ use crate::clock::SharedClock;
 use crate::error::AuthError;
 use crate::secret::hash_secret;
 use crate::store::ThrottleStore;
+use crate::telemetry::{self, ThrottleScope};
 
 /// Throttling limits.
 #[derive(Clone, Debug)]
@@ -122,6 +123,7 @@ impl Throttle {
         let count = self.store.hit(&format!("addr:{addr}"), start).await?;
         if count > self.settings.requests_per_address {
             tracing::warn!(%addr, "client address throttled");
+            telemetry::count_throttled(ThrottleScope::Address);
             return Err(AuthError::TooManyRequests { retry_after });
         }
         Ok(())
@@ -136,6 +138,7 @@ impl Throttle {
         let count = self.store.count(&identifier_key(identifier), start).await?;
         if count >= self.settings.failures_per_identifier {
             tracing::warn!("identifier throttled");
+            telemetry::count_throttled(ThrottleScope::Identifier);
             return Err(AuthError::TooManyRequests { retry_after });
         }
         Ok(())

@@ -26,7 +26,7 @@ use http_body::Body;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 
 use super::request::body_too_large;
-use super::{MAX_BODY_BYTES, Rejection};
+use super::{MAX_BODY_BYTES, Redacted, Rejection};
 
 /// Reads `body` whole if it is at most [`MAX_BODY_BYTES`] long; else refuses it
 /// with `400 invalid_data` ("Request body is too large"), and a body that
@@ -46,9 +46,18 @@ where
 /// A body collected chunk by chunk, refused as soon as it passes
 /// [`MAX_BODY_BYTES`]: for a body that arrives as a stream of chunks (actix-web,
 /// warp) rather than as an [`http_body::Body`] (see [`read_body`]).
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct BodyCap {
     collected: BytesMut,
+}
+
+/// Shows how much is collected, never the content: a login body holds a password.
+impl std::fmt::Debug for BodyCap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BodyCap")
+            .field("collected", &Redacted::of(&self.collected))
+            .finish()
+    }
 }
 
 impl BodyCap {
@@ -81,6 +90,15 @@ mod tests {
             refused.response().body().as_ref(),
             br#"{"type":"invalid_data","message":"Request body is too large"}"#
         );
+    }
+
+    #[test]
+    fn debug_of_a_collected_body_shows_its_length_not_its_content() {
+        let mut cap = BodyCap::default();
+        cap.push(br#"{"password":"correct horse"}"#).unwrap();
+        let printed = format!("{cap:?}");
+        assert!(!printed.contains("correct horse"), "{printed}");
+        assert!(printed.contains("28 bytes"), "{printed}");
     }
 
     #[tokio::test]

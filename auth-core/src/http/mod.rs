@@ -52,6 +52,8 @@ pub use request::{
 
 use crate::error::AuthError;
 use crate::policy::RoutePolicy;
+/// For the `Debug` of an adapter's secret-bearing type: a body's length, not its content.
+pub use crate::secret::Redacted;
 
 /// A route's policy with the module that evaluates it: what a framework's
 /// layer or middleware holds, cheap to clone into every request.

@@ -55,6 +55,7 @@ use crate::response::empty_response;
 pub use crate::response::{json_response, token_response};
 use crate::service::AuthService;
 use crate::session::{Sessions, check_same_site};
+use crate::telemetry;
 use crate::throttle::Throttle;
 
 /// What a `/{actor_type}/{provider}[/...]` route asks the provider to do.
@@ -135,6 +136,25 @@ impl AuthRoute {
 }
 
 impl AuthRoute {
+    /// The route's kind, as the `auth.route` span records it: `login`,
+    /// `register`, `callback`, `reset_password`, `update`, `refresh`,
+    /// `create_session` or `destroy_session`. Never the path, which carries
+    /// user input.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Provider { action, .. } => match action {
+                ProviderAction::Login => "login",
+                ProviderAction::Register => "register",
+                ProviderAction::Callback => "callback",
+                ProviderAction::ResetPassword => "reset_password",
+                ProviderAction::Update => "update",
+            },
+            Self::Refresh => "refresh",
+            Self::CreateSession => "create_session",
+            Self::DestroySession => "destroy_session",
+        }
+    }
+
     /// The methods served on a path, or `None` when no route matches it.
     fn allowed_methods(segments: &[&str]) -> Option<&'static [Method]> {
         Some(match segments {
@@ -193,19 +213,27 @@ pub(crate) struct RouteServices<'a> {
 }
 
 impl RouteServices<'_> {
-    /// Answers a request to an auth route, or says why not.
+    /// Answers a request to an auth route, or says why not. Records the
+    /// route's kind and actor type on the current span (the module's
+    /// `auth.route` span).
     pub(crate) async fn route(&self, request: &AuthRequest) -> Result<Response<Bytes>, AuthError> {
-        let (actor_type, provider, action) =
-            match AuthRoute::resolve(&request.method, &request.path)? {
-                AuthRoute::Provider {
-                    actor_type,
-                    provider,
-                    action,
-                } => (actor_type, provider, action),
-                AuthRoute::Refresh => return self.refresh(request).await,
-                AuthRoute::CreateSession => return self.create_session(&request.head()).await,
-                AuthRoute::DestroySession => return self.destroy_session(&request.head()).await,
-            };
+        let route = AuthRoute::resolve(&request.method, &request.path)?;
+        let span = tracing::Span::current();
+        span.record("route", route.kind());
+        if let AuthRoute::Provider { actor_type, .. } = &route {
+            // Validated by `resolve`: a short name of safe characters.
+            span.record("actor_type", actor_type.as_str());
+        }
+        let (actor_type, provider, action) = match route {
+            AuthRoute::Provider {
+                actor_type,
+                provider,
+                action,
+            } => (actor_type, provider, action),
+            AuthRoute::Refresh => return self.refresh(request).await,
+            AuthRoute::CreateSession => return self.create_session(&request.head()).await,
+            AuthRoute::DestroySession => return self.destroy_session(&request.head()).await,
+        };
         match action {
             ProviderAction::Login | ProviderAction::Register => {
                 self.check_provider_allowed(&actor_type, &provider)?;
@@ -281,6 +309,7 @@ impl RouteServices<'_> {
     ) -> Result<Response<Bytes>, AuthError> {
         match outcome {
             ProviderOutcome::Authenticated(identity) => {
+                telemetry::count_provider_answer(!is_login, true);
                 let context = AuthContext::for_identity(&identity, actor_type);
                 let token = self.access_tokens.issue(&context)?;
                 if is_login && self.refresh_tokens.settings().enabled {
@@ -296,6 +325,7 @@ impl RouteServices<'_> {
                 &json!({ "location": location }),
             )),
             ProviderOutcome::Failed(message) => {
+                telemetry::count_provider_answer(!is_login, false);
                 self.throttle.record_failure(claimed).await?;
                 Err(AuthError::Unauthorized(message))
             }

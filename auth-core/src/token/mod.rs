@@ -261,11 +261,13 @@ impl TokenService {
         if token.len() > inner.config.max_token_len {
             return Err(TokenError::TooLong);
         }
-        if let Some(cache) = &inner.cache
-            && let Some(claims) = cache.get(token)
-        {
-            inner.check_times(&claims, now)?;
-            return Ok(claims);
+        if let Some(cache) = &inner.cache {
+            let cached = cache.get(token);
+            crate::telemetry::count_token_cache(cached.is_some());
+            if let Some(claims) = cached {
+                inner.check_times(&claims, now)?;
+                return Ok(claims);
+            }
         }
         let claims = Arc::new(inner.verify_uncached(token, now)?);
         if let Some(cache) = &inner.cache {
