@@ -118,22 +118,15 @@ pub fn configure(auth: AuthModule) -> impl FnOnce(&mut web::ServiceConfig) {
     }
 }
 
-/// A request body of at most [`MAX_BODY_BYTES`](auth_core::http::MAX_BODY_BYTES).
-///
-/// A larger body is refused as soon as it passes the limit, with auth-core's
-/// `400 invalid_data`, without the server buffering the rest; a body whose
-/// stream fails with `400 invalid_data` too. Unlike actix's `Bytes` extractor
-/// (256 KiB, its own `413` page), every refusal is auth-core's.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct CappedBody(pub Bytes);
-
-/// Shows the body's length, never its content: a login body holds a password.
-impl std::fmt::Debug for CappedBody {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("CappedBody")
-            .field(&auth_core::http::Redacted::of(&self.0))
-            .finish()
-    }
+auth_core::wrapper! {
+    /// A request body of at most [`MAX_BODY_BYTES`](auth_core::http::MAX_BODY_BYTES).
+    ///
+    /// A larger body is refused as soon as it passes the limit, with auth-core's
+    /// `400 invalid_data`, without the server buffering the rest; a body whose
+    /// stream fails with `400 invalid_data` too. Unlike actix's `Bytes` extractor
+    /// (256 KiB, its own `413` page), every refusal is auth-core's.
+    #[derive(Clone, Default, PartialEq, Eq)]
+    pub struct CappedBody(Bytes) + RedactedDebug;
 }
 
 impl FromRequest for CappedBody {

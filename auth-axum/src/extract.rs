@@ -100,34 +100,27 @@ impl IntoResponse for AuthRejection {
     }
 }
 
-/// The raw request body, at most
-/// [`MAX_BODY_BYTES`](auth_core::http::MAX_BODY_BYTES) long.
-///
-/// A larger body is refused, unread past the limit, with auth-core's `400
-/// invalid_data` ("Request body is too large"), never axum's own `413`; a body
-/// that cannot be read at all (the connection broke) with `400 invalid_data`
-/// too. Parse it with [`parse_json_body`](auth_core::http::parse_json_body).
-///
-/// ```
-/// use auth_axum::LimitedBody;
-///
-/// async fn create(LimitedBody(body): LimitedBody) -> String {
-///     match auth_core::http::parse_json_body(&body) {
-///         Ok(json) => json.to_string(),
-///         Err(error) => error.to_string(),
-///     }
-/// }
-/// ```
-#[derive(Clone, PartialEq, Eq)]
-pub struct LimitedBody(pub Bytes);
-
-/// Shows the body's length, never its content: a login body holds a password.
-impl std::fmt::Debug for LimitedBody {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("LimitedBody")
-            .field(&auth_core::http::Redacted::of(&self.0))
-            .finish()
-    }
+auth_core::wrapper! {
+    /// The raw request body, at most
+    /// [`MAX_BODY_BYTES`](auth_core::http::MAX_BODY_BYTES) long.
+    ///
+    /// A larger body is refused, unread past the limit, with auth-core's `400
+    /// invalid_data` ("Request body is too large"), never axum's own `413`; a body
+    /// that cannot be read at all (the connection broke) with `400 invalid_data`
+    /// too. Parse it with [`parse_json_body`](auth_core::http::parse_json_body).
+    ///
+    /// ```
+    /// use auth_axum::LimitedBody;
+    ///
+    /// async fn create(LimitedBody(body): LimitedBody) -> String {
+    ///     match auth_core::http::parse_json_body(&body) {
+    ///         Ok(json) => json.to_string(),
+    ///         Err(error) => error.to_string(),
+    ///     }
+    /// }
+    /// ```
+    #[derive(Clone, PartialEq, Eq)]
+    pub struct LimitedBody(Bytes) + RedactedDebug;
 }
 
 impl<S: Send + Sync> FromRequest<S> for LimitedBody {

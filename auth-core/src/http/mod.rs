@@ -103,7 +103,8 @@ impl<M> std::fmt::Debug for Guard<M> {
 /// as its `AuthRejection`. This declares the tuple struct, with its field
 /// public, and its `Deref`; with `+ Display` also `Display` and `Error`,
 /// forwarded to the wrapped value; for a [`Guard`] with `+ new` also the
-/// constructor `new(module, policy)`.
+/// constructor `new(module, policy)`; for a request body with `+ RedactedDebug`
+/// a `Debug` that shows the length only (a login body holds a password).
 ///
 /// ```
 /// auth_core::wrapper! {
@@ -150,6 +151,18 @@ macro_rules! wrapper {
         }
 
         impl ::std::error::Error for $name {}
+    };
+    ($(#[$meta:meta])* $vis:vis struct $name:ident($inner:ty) + RedactedDebug;) => {
+        $crate::wrapper! { $(#[$meta])* $vis struct $name($inner); }
+
+        /// Shows the length, never the content: a body may hold a password.
+        impl ::std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_tuple(::std::stringify!($name))
+                    .field(&$crate::http::Redacted::of(&self.0))
+                    .finish()
+            }
+        }
     };
 }
 
