@@ -35,26 +35,48 @@
 //! # });
 //! ```
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use crate::error::AuthError;
 use crate::identity::{AuthContext, CredentialKind};
 use crate::policy::Authenticated;
 use crate::revocation::Revocations;
-use crate::token::{TokenError, TokenService};
+use crate::token::{AccessClaims, IssuedToken, LoginSession, TokenError, TokenService};
+
+/// How long a login lasts by default: refreshes stop 7 days after the user
+/// authenticated.
+pub const DEFAULT_LOGIN_MAX_AGE: Duration = Duration::from_secs(7 * 86_400);
 
 /// Issues access tokens and verifies bearer tokens, revocation included.
 #[derive(Clone)]
 pub struct AccessTokens {
     tokens: TokenService,
     revocations: Revocations,
+    login_max_age: Duration,
 }
 
 impl AccessTokens {
-    /// Tokens of `tokens`, checked against `revocations`.
+    /// Tokens of `tokens`, checked against `revocations`; logins last
+    /// [`DEFAULT_LOGIN_MAX_AGE`].
     pub fn new(tokens: TokenService, revocations: Revocations) -> Self {
         Self {
             tokens,
             revocations,
+            login_max_age: DEFAULT_LOGIN_MAX_AGE,
         }
+    }
+
+    /// Sets how long after the user authenticated a bearer refresh may still
+    /// issue tokens (`AUTH_LOGIN_MAX_AGE`).
+    pub fn with_login_max_age(mut self, login_max_age: Duration) -> Self {
+        self.login_max_age = login_max_age;
+        self
+    }
+
+    /// How long a login lasts.
+    pub fn login_max_age(&self) -> Duration {
+        self.login_max_age
     }
 
     /// The token service.
@@ -67,25 +89,76 @@ impl AccessTokens {
         &self.revocations
     }
 
-    /// Signs an access token for `context`, valid from now.
+    /// Signs an access token for `context`, valid from now, in a new login.
     pub fn issue(&self, context: &AuthContext) -> Result<String, AuthError> {
-        self.tokens.issue_token(context).map_err(|error| {
+        self.start_login(context).map(|issued| issued.token)
+    }
+
+    /// Starts a login of `context` (a new `sid`, `auth_time` now) and signs
+    /// its first access token.
+    pub fn start_login(&self, context: &AuthContext) -> Result<IssuedToken, AuthError> {
+        self.tokens.issue(context).map_err(|error| {
             tracing::error!(%error, "signing an access token failed");
             AuthError::Internal
         })
     }
 
-    /// Verifies a bearer token: signature and claims, then revocation
-    /// (deny-listed `jti`, identity-wide "tokens valid after") on every call.
-    pub async fn verify(&self, token: &str) -> Result<Authenticated, AuthError> {
+    /// A bearer refresh: a token for `context` in the login of `caller`,
+    /// never valid past the login's `auth_time` plus the login max age; once
+    /// that has passed, [`AuthError::InvalidToken`].
+    pub fn continue_login(
+        &self,
+        context: &AuthContext,
+        caller: &AccessClaims,
+    ) -> Result<String, AuthError> {
+        let login = LoginSession::of(caller);
+        let not_after = login.auth_time.saturating_add(self.login_max_age.as_secs());
+        self.continue_login_until(context, &login, not_after)
+    }
+
+    /// A token for `context` in `login`, expiring at `not_after` at the latest
+    /// (a refresh-token rotation passes its family's end).
+    pub fn continue_login_until(
+        &self,
+        context: &AuthContext,
+        login: &LoginSession,
+        not_after: u64,
+    ) -> Result<String, AuthError> {
+        match self.tokens.issue_in(context, login, not_after) {
+            Ok(issued) => Ok(issued.token),
+            Err(TokenError::Expired) => {
+                tracing::debug!(sid = %login.sid, "login past its max age: no refresh");
+                Err(AuthError::InvalidToken)
+            }
+            Err(error) => {
+                tracing::error!(%error, "signing an access token failed");
+                Err(AuthError::Internal)
+            }
+        }
+    }
+
+    /// Verifies a bearer token like [`verify`](Self::verify) and also returns
+    /// its claims (for refresh and logout, which need its login).
+    pub async fn verify_claims(
+        &self,
+        token: &str,
+    ) -> Result<(Authenticated, Arc<AccessClaims>), AuthError> {
         let claims = self.tokens.verify(token).map_err(refuse_token)?;
         self.revocations.check_token(&claims).await?;
-        Ok(Authenticated {
+        let caller = Authenticated {
             context: claims.context(),
             credential: CredentialKind::Bearer,
             token_id: claims.jti.clone(),
             expires_at: Some(claims.exp),
-        })
+        };
+        Ok((caller, claims))
+    }
+
+    /// Verifies a bearer token: signature and claims, then revocation
+    /// (deny-listed `jti`, ended login `sid`, identity-wide "tokens valid
+    /// after") on every call.
+    pub async fn verify(&self, token: &str) -> Result<Authenticated, AuthError> {
+        self.verify_claims(token).await.map(|(caller, _)| caller)
     }
 }
 

@@ -236,6 +236,7 @@ pub struct AuthModuleBuilder {
     refresh: RefreshSettings,
     throttle: ThrottleSettings,
     reset_token_ttl: Duration,
+    login_max_age: Duration,
     conflict: Option<&'static str>,
 }
 
@@ -392,6 +393,13 @@ impl AuthModuleBuilder {
         self
     }
 
+    /// How long a login lasts: a bearer refresh never issues a token past
+    /// `auth_time` plus this (default 7 days, `AUTH_LOGIN_MAX_AGE` in the demo).
+    pub fn login_max_age(mut self, max_age: Duration) -> Self {
+        self.login_max_age = max_age;
+        self
+    }
+
     /// How long a password reset token lives (default and maximum 30 minutes;
     /// a longer value is cut to 30 minutes).
     pub fn reset_token_ttl(mut self, ttl: Duration) -> Self {
@@ -475,7 +483,8 @@ impl AuthModuleBuilder {
         );
         Ok(AuthModule {
             inner: Arc::new(Inner {
-                access_tokens: AccessTokens::new(tokens, revocations),
+                access_tokens: AccessTokens::new(tokens, revocations)
+                    .with_login_max_age(self.login_max_age),
                 service,
                 sessions,
                 refresh_tokens,
@@ -547,6 +556,7 @@ impl AuthModule {
             refresh: RefreshSettings::default(),
             throttle: ThrottleSettings::default(),
             reset_token_ttl: MAX_RESET_TOKEN_TTL,
+            login_max_age: crate::access_token::DEFAULT_LOGIN_MAX_AGE,
             conflict: None,
         }
     }

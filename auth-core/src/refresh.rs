@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use crate::clock::SharedClock;
 use crate::error::AuthError;
-use crate::identity::{AuthContext, new_id};
+use crate::identity::AuthContext;
 use crate::secret::{Secret, hash_secret};
 use crate::store::{RefreshRotation, RefreshTokenRecord, RefreshTokenStore};
 
@@ -71,6 +71,27 @@ impl RefreshSettings {
     }
 }
 
+/// What presenting a refresh token did.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Rotation {
+    /// It was current: used up now, `successor` replaces it.
+    Rotated {
+        /// The presented token's record.
+        record: RefreshTokenRecord,
+        /// The new refresh token.
+        successor: Secret,
+    },
+    /// It had been used before: its family is revoked, and the login `sid`
+    /// must end (the answer is `401`).
+    Reused {
+        /// The login (and family) id.
+        sid: String,
+        /// The family's absolute expiry, Unix seconds.
+        family_expires_at: u64,
+    },
+}
+
 /// Rotating refresh tokens: a [`RefreshTokenStore`] under [`RefreshSettings`].
 #[derive(Clone)]
 pub struct RefreshTokens {
@@ -98,15 +119,21 @@ impl RefreshTokens {
         &self.settings
     }
 
-    /// Starts a family for a fresh login of `context` and returns its first token.
-    pub async fn start_family(&self, context: &AuthContext) -> Result<Secret, AuthError> {
+    /// Starts a family for the fresh login `sid` of `context` and returns its
+    /// first token. The family's id is the login's `sid`, so reusing one of its
+    /// tokens can end the login's access tokens too.
+    pub async fn start_family(
+        &self,
+        context: &AuthContext,
+        sid: &str,
+    ) -> Result<Secret, AuthError> {
         let token = Secret::generate(REFRESH_TOKEN_PREFIX)?;
         let now = self.clock.now_secs();
         let family_expires_at = now.saturating_add(self.settings.absolute_timeout.as_secs());
         self.store
             .create_refresh_token(&RefreshTokenRecord {
                 token_hash: token.hash(),
-                family_id: new_id("rtfam"),
+                family_id: sid.to_owned(),
                 auth_identity_id: context.auth_identity_id.clone(),
                 actor_type: context.actor_type.clone(),
                 expires_at: self.idle_expiry(now).min(family_expires_at),
@@ -117,10 +144,11 @@ impl RefreshTokens {
     }
 
     /// Uses up `presented` and returns its record with the successor token.
-    /// A token presented twice revokes its whole family; an unknown, expired
+    /// A token presented twice revokes its whole family and answers
+    /// [`Rotation::Reused`] (the caller ends the login); an unknown, expired
     /// or revoked one is [`AuthError::InvalidToken`]; when refresh tokens are
     /// disabled, `400 invalid_data`.
-    pub async fn rotate(&self, presented: &str) -> Result<(RefreshTokenRecord, Secret), AuthError> {
+    pub async fn rotate(&self, presented: &str) -> Result<Rotation, AuthError> {
         if !self.settings.enabled {
             return Err(AuthError::InvalidData(
                 "Refresh tokens are not enabled".into(),
@@ -141,10 +169,19 @@ impl RefreshTokens {
             )
             .await?;
         match rotation {
-            RefreshRotation::Rotated(record) => Ok((record, successor)),
-            RefreshRotation::Reused => {
-                tracing::warn!("refresh token presented twice: its family is revoked");
-                Err(AuthError::InvalidToken)
+            RefreshRotation::Rotated(record) => Ok(Rotation::Rotated { record, successor }),
+            RefreshRotation::Reused {
+                family_id,
+                family_expires_at,
+            } => {
+                tracing::warn!(
+                    sid = %family_id,
+                    "refresh token presented twice: its family is revoked"
+                );
+                Ok(Rotation::Reused {
+                    sid: family_id,
+                    family_expires_at,
+                })
             }
             RefreshRotation::Unknown => Err(AuthError::InvalidToken),
         }

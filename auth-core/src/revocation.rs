@@ -3,6 +3,9 @@
 //! Two rules, checked on every use of a credential, cached token or not:
 //!
 //! - a token whose `jti` is deny-listed (logout) is refused;
+//! - a token whose login (`sid`) has ended (logout, refresh-token reuse) is
+//!   refused. Ended logins share the deny-list with `jti`s under a `login:`
+//!   prefix, kept until the last token of the login could have expired;
 //! - a credential of an identity issued before the identity's "tokens valid
 //!   after" time (a password reset) is refused. The cut-off is in
 //!   milliseconds, so a token issued a moment before a reset is told apart from
@@ -59,6 +62,11 @@ impl Revocations {
             tracing::debug!(jti, "revoked token presented");
             return Err(AuthError::InvalidToken);
         }
+        if let Some(sid) = claims.sid.as_deref() {
+            self.check_login(sid).await.inspect_err(|_| {
+                tracing::debug!(jti = ?claims.jti, sid, "token of an ended login presented");
+            })?;
+        }
         self.check_identity_cutoff(&claims.auth_identity_id, issued_at_ms(claims))
             .await
             .inspect_err(|_| {
@@ -79,6 +87,22 @@ impl Revocations {
         }
     }
 
+    /// Refuses a credential of the login `sid` once that login has ended.
+    pub async fn check_login(&self, sid: &str) -> Result<(), AuthError> {
+        if self.store.is_token_revoked(&login_key(sid)).await? {
+            return Err(AuthError::InvalidToken);
+        }
+        Ok(())
+    }
+
+    /// Ends the login `sid`: every token carrying it is refused until `until`
+    /// (Unix seconds; pass the latest `exp` any of its tokens can have).
+    pub async fn end_login(&self, sid: &str, until: u64) -> Result<(), AuthError> {
+        self.store.revoke_token(&login_key(sid), until).await?;
+        tracing::info!(sid, "login ended");
+        Ok(())
+    }
+
     /// Deny-lists one token id until `expires_at` (its `exp`, Unix seconds).
     pub async fn revoke_token(&self, jti: &str, expires_at: u64) -> Result<(), AuthError> {
         self.store.revoke_token(jti, expires_at).await?;
@@ -92,6 +116,12 @@ impl Revocations {
             .await?;
         Ok(())
     }
+}
+
+/// The deny-list key of an ended login. `jti`s we issue are ULIDs (no `:`),
+/// so the two never collide.
+fn login_key(sid: &str) -> String {
+    format!("login:{sid}")
 }
 
 /// When a token was issued, in milliseconds: from its `jti` when that is a

@@ -113,6 +113,9 @@ pub struct DemoConfig {
     /// `AUTH_RESET_TOKEN_TTL`: how long a password reset token lives (default
     /// and maximum 30 minutes).
     pub reset_token_ttl: Duration,
+    /// `AUTH_LOGIN_MAX_AGE`: how long after the user authenticated a bearer
+    /// refresh may still issue tokens (default 7 days).
+    pub login_max_age: Duration,
 }
 
 impl std::fmt::Debug for DemoConfig {
@@ -133,6 +136,7 @@ impl std::fmt::Debug for DemoConfig {
             .field("throttle", &self.throttle)
             .field("notify", &self.notify)
             .field("reset_token_ttl", &self.reset_token_ttl)
+            .field("login_max_age", &self.login_max_age)
             .finish()
     }
 }
@@ -267,6 +271,17 @@ impl DemoConfig {
                 })?,
             None => Duration::from_secs(30 * 60),
         };
+        let login_max_age = match get("AUTH_LOGIN_MAX_AGE")? {
+            Some(value) => parse_duration(&value)
+                .filter(|age| !age.is_zero())
+                .ok_or_else(|| {
+                    ConfigError::new(
+                        "AUTH_LOGIN_MAX_AGE",
+                        "expected a duration like 7d, 12h or 3600s, at least 1s",
+                    )
+                })?,
+            None => auth_core::access_token::DEFAULT_LOGIN_MAX_AGE,
+        };
         Ok(Self {
             addr,
             database_url,
@@ -280,6 +295,7 @@ impl DemoConfig {
             throttle,
             notify,
             reset_token_ttl,
+            login_max_age,
         })
     }
 }
@@ -340,6 +356,7 @@ mod tests {
         assert_eq!(config.issuer, "http://127.0.0.1:9000");
         assert_eq!(config.audience, "auth");
         assert_eq!(config.token_ttl, Duration::from_secs(900));
+        assert_eq!(config.login_max_age, Duration::from_secs(7 * 86_400));
         assert!(config.cookie_secure && config.throttle && !config.refresh_tokens);
         assert_eq!(config.signing, SigningConfig::RandomSecret);
     }
@@ -358,11 +375,19 @@ mod tests {
             ("AUTH_JWT_ALG", "RS256"),
             ("AUTH_ISSUER", " "),
             ("AUTH_RESET_TOKEN_TTL", "2h"),
+            ("AUTH_LOGIN_MAX_AGE", "a week"),
+            ("AUTH_LOGIN_MAX_AGE", "0s"),
         ] {
             let error = with(&[(name, value)]).unwrap_err();
             assert_eq!(error.variable, name, "{name}={value}");
             assert!(!error.to_string().contains('\n'));
         }
+    }
+
+    #[test]
+    fn login_max_age_reads_like_the_token_ttl() {
+        let config = with(&[("AUTH_LOGIN_MAX_AGE", "12h")]).unwrap();
+        assert_eq!(config.login_max_age, Duration::from_secs(12 * 3600));
     }
 
     #[test]

@@ -256,6 +256,7 @@ impl Demo {
             .refresh(RefreshSettings::default().enabled(config.refresh_tokens))
             .throttle(ThrottleSettings::default().enabled(config.throttle))
             .reset_token_ttl(config.reset_token_ttl)
+            .login_max_age(config.login_max_age)
             .build()
             .map_err(|error| match error {
                 BuildError::MissingIssuer => ConfigError::new("AUTH_ISSUER", error.to_string()),

@@ -86,6 +86,11 @@ suite! {
         api_keys_need_a_caller_linked_in_app_metadata,
         failed_logins_are_throttled_with_retry_after,
         medusa_js_sdk_script_passes,
+        h2_logout_ends_the_login,
+        h2_refresh_token_reuse_ends_the_login,
+        tokens_sub_must_be_the_auth_identity,
+        tokens_identity_ids_with_control_characters_are_refused,
+        h2_refresh_stops_at_the_login_max_age,
     ]
 }
 
@@ -1248,5 +1253,164 @@ mod cases {
             app.adapter()
         );
         assert!(stdout.contains("sdk: all checks passed"), "{stdout}");
+    }
+
+    /// `POST /auth/token/refresh` with a bearer token.
+    async fn bearer_refresh(app: &App, token: &str) -> conformance::Reply {
+        let auth = format!("Bearer {token}");
+        app.send(
+            Method::POST,
+            "/auth/token/refresh",
+            &[("authorization", &auth)],
+            None,
+        )
+        .await
+    }
+
+    /// `DELETE /auth/session` with a bearer token.
+    async fn bearer_logout(app: &App, token: &str) -> conformance::Reply {
+        let auth = format!("Bearer {token}");
+        app.send(
+            Method::DELETE,
+            "/auth/session",
+            &[("authorization", &auth)],
+            None,
+        )
+        .await
+    }
+
+    /// Signs `claims` with the servers' key (HS256, kid `hs256-1`), whatever
+    /// they say: the way to forge a token only the claim rules can refuse.
+    fn sign_with_server_key(claims: &serde_json::Value) -> String {
+        use hmac::{Hmac, KeyInit, Mac};
+        let header = base64_url::encode(br#"{"alg":"HS256","typ":"at+jwt","kid":"hs256-1"}"#);
+        let payload = base64_url::encode(claims.to_string().as_bytes());
+        let input = format!("{header}.{payload}");
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(TEST_SECRET.as_bytes()).unwrap();
+        mac.update(input.as_bytes());
+        let signature = base64_url::encode(&mac.finalize().into_bytes());
+        format!("{input}.{signature}")
+    }
+
+    pub async fn h2_logout_ends_the_login(app: App) {
+        let first = app.customer_token(&unique_email("h2-logout")).await;
+        let refreshed = bearer_refresh(&app, &first).await;
+        assert_eq!(refreshed.status, 200, "{}", refreshed.text());
+        let second = refreshed.token();
+        assert_eq!(claims(&second)["sid"], claims(&first)["sid"]);
+        assert_eq!(claims(&second)["auth_time"], claims(&first)["auth_time"]);
+        assert_eq!(bearer_logout(&app, &second).await.status, 200);
+        for token in [&first, &second] {
+            let reply = app.get_as("/store/customers/me", token).await;
+            assert_eq!(reply.status, 401, "a token of the ended login still works");
+            assert_eq!(reply.header("www-authenticate"), Some(INVALID_TOKEN));
+            assert_eq!(
+                bearer_refresh(&app, token).await.status,
+                401,
+                "a token of the ended login still refreshes"
+            );
+        }
+    }
+
+    pub async fn h2_refresh_token_reuse_ends_the_login(mut app: App) {
+        app.restart_with(|config| config.refresh_tokens = true);
+        let email = unique_email("h2-reuse");
+        app.customer_token(&email).await;
+        let login = app.login("customer", &email, PASSWORD).await;
+        let stolen_access = login.token();
+        let first = login.json()["refresh_token"].as_str().unwrap().to_owned();
+        let rotated = refresh_with(&app, &first).await;
+        assert_eq!(rotated.status, 200, "{}", rotated.text());
+        let rotated_access = rotated.token();
+        assert_eq!(
+            app.get_as("/store/customers/me", &stolen_access)
+                .await
+                .status,
+            200
+        );
+        assert_eq!(refresh_with(&app, &first).await.status, 401, "reuse");
+        for token in [&stolen_access, &rotated_access] {
+            assert_eq!(
+                app.get_as("/store/customers/me", token).await.status,
+                401,
+                "an access token of the revoked family still works"
+            );
+            assert_eq!(
+                bearer_refresh(&app, token).await.status,
+                401,
+                "an access token of the revoked family still refreshes"
+            );
+        }
+    }
+
+    pub async fn tokens_sub_must_be_the_auth_identity(app: App) {
+        let token = app.customer_token(&unique_email("tokens-sub")).await;
+        let genuine = claims(&token);
+        let mut resigned = genuine.clone();
+        resigned["jti"] = json!("01J0000000000000000000SUB0");
+        let control = sign_with_server_key(&resigned);
+        assert_eq!(
+            app.get_as("/store/customers/me", &control).await.status,
+            200,
+            "the test signer signs what the server accepts"
+        );
+        let mut other = resigned.clone();
+        other["sub"] = json!("authid_someone_else");
+        let mut missing = resigned.clone();
+        missing.as_object_mut().unwrap().remove("sub");
+        for forged in [other, missing] {
+            let reply = app
+                .get_as("/store/customers/me", &sign_with_server_key(&forged))
+                .await;
+            assert_eq!(reply.status, 401, "sub = {}", forged["sub"]);
+            assert_eq!(reply.header("www-authenticate"), Some(INVALID_TOKEN));
+        }
+    }
+
+    pub async fn tokens_identity_ids_with_control_characters_are_refused(app: App) {
+        let token = app.customer_token(&unique_email("tokens-nul")).await;
+        let genuine = claims(&token);
+        let id = genuine["auth_identity_id"].as_str().unwrap().to_owned();
+        for bad in [
+            format!("{id}\u{0}"),
+            format!("{id}\n"),
+            format!("\u{7f}{id}"),
+        ] {
+            let mut forged = genuine.clone();
+            forged["sub"] = json!(bad);
+            forged["auth_identity_id"] = json!(bad);
+            let reply = app
+                .get_as("/store/whoami", &sign_with_server_key(&forged))
+                .await;
+            assert_eq!(reply.status, 401, "{bad:?}");
+            assert_eq!(reply.header("www-authenticate"), Some(INVALID_TOKEN));
+        }
+        let mut context = some_customer();
+        context.auth_identity_id = format!("{id}\u{0}");
+        assert!(
+            minter(TEST_SECRET.as_bytes()).issue(&context).is_err(),
+            "a token is issued for an identity id holding a NUL"
+        );
+    }
+
+    pub async fn h2_refresh_stops_at_the_login_max_age(mut app: App) {
+        app.restart_with(|config| config.login_max_age = std::time::Duration::from_secs(2));
+        let first = app.customer_token(&unique_email("h2-max-age")).await;
+        let auth_time = claims(&first)["auth_time"].as_u64().unwrap();
+        let refreshed = bearer_refresh(&app, &first).await;
+        assert_eq!(refreshed.status, 200, "{}", refreshed.text());
+        let second = refreshed.token();
+        assert!(
+            claims(&second)["exp"].as_u64().unwrap() <= auth_time + 2,
+            "a refresh issued a token past the login max age"
+        );
+        while now() < auth_time + 2 {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(
+            bearer_refresh(&app, &first).await.status,
+            401,
+            "a refresh past the login max age"
+        );
     }
 }

@@ -47,9 +47,9 @@ use crate::credentials::{Credentials, RequestHead};
 use crate::error::AuthError;
 pub use crate::http::{AuthRequest, MAX_BODY_BYTES, parse_json_body};
 use crate::identity::{AuthContext, is_valid_actor_type};
-use crate::policy::{Authenticated, RoutePolicy};
+use crate::policy::RoutePolicy;
 use crate::provider::{AuthenticationInput, ProviderOutcome};
-use crate::refresh::RefreshTokens;
+use crate::refresh::{RefreshTokens, Rotation};
 use crate::reset::{PasswordResets, is_reset_token};
 use crate::response::empty_response;
 pub use crate::response::{json_response, token_response};
@@ -57,6 +57,7 @@ use crate::service::AuthService;
 use crate::session::{Sessions, check_same_site};
 use crate::telemetry;
 use crate::throttle::Throttle;
+use crate::token::LoginSession;
 
 /// What a `/{actor_type}/{provider}[/...]` route asks the provider to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -311,9 +312,11 @@ impl RouteServices<'_> {
             ProviderOutcome::Authenticated(identity) => {
                 telemetry::count_provider_answer(!is_login, true);
                 let context = AuthContext::for_identity(&identity, actor_type);
-                let token = self.access_tokens.issue(&context)?;
+                let issued = self.access_tokens.start_login(&context)?;
+                let token = issued.token;
                 if is_login && self.refresh_tokens.settings().enabled {
-                    let refresh_token = self.refresh_tokens.start_family(&context).await?;
+                    let sid = issued.claims.sid.as_deref().ok_or(AuthError::Internal)?;
+                    let refresh_token = self.refresh_tokens.start_family(&context, sid).await?;
                     return Ok(token_response(
                         &json!({ "token": token, "refresh_token": refresh_token.as_str() }),
                     ));
@@ -341,45 +344,88 @@ impl RouteServices<'_> {
             let presented = presented
                 .as_str()
                 .ok_or_else(|| AuthError::InvalidData("refresh_token must be a string".into()))?;
-            let (record, successor) = self.refresh_tokens.rotate(presented).await?;
-            let token = self
-                .reissue(&record.auth_identity_id, &record.actor_type)
+            let (record, successor) = match self.refresh_tokens.rotate(presented).await? {
+                Rotation::Rotated { record, successor } => (record, successor),
+                Rotation::Reused {
+                    sid,
+                    family_expires_at,
+                } => {
+                    self.access_tokens
+                        .revocations()
+                        .end_login(&sid, self.last_expiry_until(family_expires_at))
+                        .await?;
+                    return Err(AuthError::InvalidToken);
+                }
+            };
+            let revocations = self.access_tokens.revocations();
+            revocations.check_login(&record.family_id).await?;
+            let context = self
+                .current_context(&record.auth_identity_id, &record.actor_type)
                 .await?;
+            let absolute = self.refresh_tokens.settings().absolute_timeout.as_secs();
+            let login = LoginSession {
+                sid: record.family_id.clone(),
+                auth_time: record.family_expires_at.saturating_sub(absolute),
+            };
+            let token = self.access_tokens.continue_login_until(
+                &context,
+                &login,
+                record.family_expires_at,
+            )?;
             return Ok(token_response(&json!({
                 "token": token,
                 "refresh_token": successor.as_str(),
             })));
         }
-        let caller = self.bearer_caller(&request.head()).await?;
+        let credentials = self.credentials(&request.head())?;
+        let bearer = credentials
+            .bearer
+            .as_deref()
+            .ok_or(AuthError::MissingCredentials)?;
+        let (caller, claims) = self.access_tokens.verify_claims(bearer).await?;
         RoutePolicy::any_actor()
             .allow_unregistered()
             .admit(&caller.context)?;
-        let token = self
-            .reissue(&caller.auth_identity_id, &caller.actor_type)
+        let context = self
+            .current_context(&caller.auth_identity_id, &caller.actor_type)
             .await?;
+        let token = self.access_tokens.continue_login(&context, &claims)?;
         Ok(token_response(&json!({ "token": token })))
     }
 
-    /// A new access token from the identity's current state.
-    async fn reissue(&self, auth_identity_id: &str, actor_type: &str) -> Result<String, AuthError> {
+    /// The identity's current auth context, for a refreshed token.
+    async fn current_context(
+        &self,
+        auth_identity_id: &str,
+        actor_type: &str,
+    ) -> Result<AuthContext, AuthError> {
         let identity = self
             .service
             .identities()
             .identity(auth_identity_id)
             .await?
             .ok_or(AuthError::InvalidToken)?;
-        self.access_tokens
-            .issue(&AuthContext::for_identity(&identity, actor_type))
+        Ok(AuthContext::for_identity(&identity, actor_type))
     }
 
-    /// The verified caller of a request that must carry a bearer token.
-    async fn bearer_caller(&self, head: &RequestHead<'_>) -> Result<Authenticated, AuthError> {
-        let credentials = self.credentials(head)?;
-        let token = credentials
-            .bearer
-            .as_deref()
-            .ok_or(AuthError::MissingCredentials)?;
-        self.access_tokens.verify(token).await
+    /// Until when an ended login must stay refused: past the latest `exp`
+    /// any of its tokens can have, for a login whose tokens stop being issued
+    /// at `last_issue` (Unix seconds).
+    fn last_expiry_until(&self, last_issue: u64) -> u64 {
+        let config = self.access_tokens.tokens().config();
+        last_issue
+            .saturating_add(config.max_lifetime.as_secs())
+            .saturating_add(config.leeway.as_secs())
+    }
+
+    /// The last moment a token of a login authenticated at `auth_time` can
+    /// be issued: its max age, or its refresh family's end when longer.
+    fn login_last_issue(&self, auth_time: u64) -> u64 {
+        let mut age = self.access_tokens.login_max_age();
+        if self.refresh_tokens.settings().enabled {
+            age = age.max(self.refresh_tokens.settings().absolute_timeout);
+        }
+        auth_time.saturating_add(age.as_secs())
     }
 
     /// `POST /auth/session`: a registered caller's bearer token becomes a
@@ -404,7 +450,8 @@ impl RouteServices<'_> {
     }
 
     /// `DELETE /auth/session`: destroys the cookie's session and, when a
-    /// bearer token is presented, deny-lists it until it expires.
+    /// bearer token is presented, deny-lists it until it expires and ends its
+    /// whole login (`sid`): every token of the login is refused from now on.
     async fn destroy_session(&self, head: &RequestHead<'_>) -> Result<Response<Bytes>, AuthError> {
         let credentials = self.credentials(head)?;
         if credentials.bearer.is_none() && credentials.session_id.is_none() {
@@ -412,14 +459,15 @@ impl RouteServices<'_> {
         }
         let mut ended_something = false;
         if let Some(token) = credentials.bearer.as_deref() {
-            let caller = self.access_tokens.verify(token).await?;
+            let (caller, claims) = self.access_tokens.verify_claims(token).await?;
+            let revocations = self.access_tokens.revocations();
             if let (Some(jti), Some(exp)) = (caller.token_id.as_deref(), caller.expires_at) {
-                self.access_tokens
-                    .revocations()
-                    .revoke_token(jti, exp)
-                    .await?;
+                revocations.revoke_token(jti, exp).await?;
                 tracing::info!(jti, "access token revoked at logout");
             }
+            let login = LoginSession::of(&claims);
+            let until = self.last_expiry_until(self.login_last_issue(login.auth_time));
+            revocations.end_login(&login.sid, until).await?;
             ended_something = true;
         }
         if let Some(session_id) = credentials.session_id.as_deref() {

@@ -301,7 +301,10 @@ impl RefreshTokenStore for MemoryStore {
         }
         if used {
             state.revoked_families.insert(record.family_id.clone());
-            return Ok(RefreshRotation::Reused);
+            return Ok(RefreshRotation::Reused {
+                family_id: record.family_id,
+                family_expires_at: record.family_expires_at,
+            });
         }
         if let Some(entry) = state.refresh_tokens.get_mut(presented_hash) {
             entry.1 = true;

@@ -239,7 +239,8 @@ pub trait ResetTokenStore: Send + Sync + 'static {
 pub struct RefreshTokenRecord {
     /// SHA-256 of the refresh token, base64url.
     pub token_hash: String,
-    /// All tokens rotated from one login share a family.
+    /// All tokens rotated from one login share a family; its id is the
+    /// login's `sid`.
     pub family_id: String,
     /// The identity it refreshes.
     pub auth_identity_id: String,
@@ -271,7 +272,12 @@ pub enum RefreshRotation {
     /// the presented token's record.
     Rotated(RefreshTokenRecord),
     /// The token had been used before: its whole family is now revoked.
-    Reused,
+    Reused {
+        /// The revoked family (its login's `sid`).
+        family_id: String,
+        /// The family's absolute expiry, Unix seconds.
+        family_expires_at: u64,
+    },
     /// No such token, an expired one, or one of a revoked family.
     Unknown,
 }

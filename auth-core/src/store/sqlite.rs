@@ -810,7 +810,10 @@ impl RefreshTokenStore for SqliteStore {
         .map_err(store_error)?;
         tx.commit().await.map_err(store_error)?;
         tracing::warn!(family_id, "refresh token reused: family revoked");
-        Ok(RefreshRotation::Reused)
+        Ok(RefreshRotation::Reused {
+            family_id,
+            family_expires_at,
+        })
     }
 
     async fn revoke_identity_refresh_tokens(

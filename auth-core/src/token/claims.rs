@@ -41,6 +41,14 @@ pub struct AccessClaims {
     /// Token id, 128 random bits in base64url; the key for revocation.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jti: Option<String>,
+    /// The login session the token belongs to: new at each login or
+    /// callback, kept by refreshes; ending it refuses every token that carries it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+    /// When the user authenticated (seconds since the Unix epoch); refreshes
+    /// keep it and stop at `auth_time` plus the login max age.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth_time: Option<u64>,
 }
 
 impl AccessClaims {
@@ -53,6 +61,47 @@ impl AccessClaims {
             app_metadata: self.app_metadata.clone(),
         }
     }
+}
+
+/// The login session a token is issued in: its id (the `sid` claim) and when
+/// the user authenticated (the `auth_time` claim).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoginSession {
+    /// The login session id, a ULID.
+    pub sid: String,
+    /// When the user authenticated, seconds since the Unix epoch.
+    pub auth_time: u64,
+}
+
+impl LoginSession {
+    /// A new login, authenticated at `auth_time`, with a fresh random id.
+    pub fn start(auth_time: u64) -> Self {
+        Self {
+            sid: ulid::Ulid::new().to_string(),
+            auth_time,
+        }
+    }
+
+    /// The login `claims` belong to. A token without `sid` (issued before login
+    /// sessions existed, or by Medusa) is its own login, named by its `jti`;
+    /// without `auth_time` its `iat` stands in.
+    pub fn of(claims: &AccessClaims) -> Self {
+        Self {
+            sid: claims
+                .sid
+                .clone()
+                .or_else(|| claims.jti.clone())
+                .unwrap_or_default(),
+            auth_time: claims.auth_time.unwrap_or(claims.iat),
+        }
+    }
+}
+
+/// Whether `id` may name an auth identity: not empty, and no control
+/// characters (a NUL or a newline in an id could cut or forge log lines and
+/// store keys).
+pub fn is_valid_identity_id(id: &str) -> bool {
+    !id.is_empty() && !id.chars().any(char::is_control)
 }
 
 /// A freshly signed access token and the claims in it. Its `Debug` shows the
@@ -91,6 +140,8 @@ pub(crate) struct ClaimsRef<'a> {
     pub(crate) nbf: u64,
     pub(crate) exp: u64,
     pub(crate) jti: &'a str,
+    pub(crate) sid: &'a str,
+    pub(crate) auth_time: u64,
 }
 
 /// Claims as read from a token, before the profile's rules are applied.
@@ -107,6 +158,8 @@ pub(crate) struct RawClaims {
     pub(crate) nbf: Option<u64>,
     pub(crate) exp: Option<u64>,
     pub(crate) jti: Option<String>,
+    pub(crate) sid: Option<String>,
+    pub(crate) auth_time: Option<u64>,
 }
 
 impl RawClaims {
@@ -198,6 +251,10 @@ impl<'de> Visitor<'de> for ClaimsSeed<'_> {
                 ClaimName::Nbf => c.nbf = claim(&mut map, cell, "nbf", c.nbf.is_some())?,
                 ClaimName::Exp => c.exp = claim(&mut map, cell, "exp", c.exp.is_some())?,
                 ClaimName::Jti => c.jti = claim(&mut map, cell, "jti", c.jti.is_some())?,
+                ClaimName::Sid => c.sid = claim(&mut map, cell, "sid", c.sid.is_some())?,
+                ClaimName::AuthTime => {
+                    c.auth_time = claim(&mut map, cell, "auth_time", c.auth_time.is_some())?
+                }
                 ClaimName::Other(other) => {
                     if others.contains(&other) {
                         return Err(refuse(cell, TokenError::DuplicateMember));
@@ -224,6 +281,8 @@ enum ClaimName {
     Nbf,
     Exp,
     Jti,
+    Sid,
+    AuthTime,
     Other(String),
 }
 
@@ -250,6 +309,8 @@ impl<'de> de::Deserialize<'de> for ClaimName {
                     "nbf" => ClaimName::Nbf,
                     "exp" => ClaimName::Exp,
                     "jti" => ClaimName::Jti,
+                    "sid" => ClaimName::Sid,
+                    "auth_time" => ClaimName::AuthTime,
                     other => ClaimName::Other(other.to_owned()),
                 })
             }
@@ -305,6 +366,8 @@ mod tests {
             nbf: Some(1_700_000_000),
             exp: 1_700_000_900,
             jti: Some("01HZX3Q8M5V2ABCDEFGHJKMNPQ".into()),
+            sid: Some("01HZX3Q8M5V2ABCDEFGHJKMNPR".into()),
+            auth_time: Some(1_699_999_000),
         };
         let borrowed = ClaimsRef {
             actor_id: "cus_1",
@@ -318,6 +381,8 @@ mod tests {
             nbf: 1_700_000_000,
             exp: 1_700_000_900,
             jti: "01HZX3Q8M5V2ABCDEFGHJKMNPQ",
+            sid: "01HZX3Q8M5V2ABCDEFGHJKMNPR",
+            auth_time: 1_699_999_000,
         };
         assert_eq!(
             serde_json::to_vec(&borrowed).unwrap(),

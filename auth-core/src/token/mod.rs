@@ -49,7 +49,9 @@
 //!    `exp` and `iat` required integers, `nbf` checked, `iat` not in the future,
 //!    `exp - iat` at most [`TokenConfig::max_lifetime`], `iss` a single string
 //!    equal to the configured issuer, `aud` (a string or an array) containing
-//!    the configured audience, `jti` present. Time checks allow
+//!    the configured audience, `jti` present, `sub` (required in the strict
+//!    profile) equal to `auth_identity_id`, and no control characters in
+//!    `auth_identity_id` or `sid` (issuing refuses them too). Time checks allow
 //!    [`TokenConfig::leeway`] (at most 60 s).
 //!
 //! Verified claims are kept in a bounded cache keyed by the exact token string
@@ -88,7 +90,7 @@ mod key_document;
 
 use std::sync::Arc;
 
-pub use claims::{AccessClaims, IssuedToken};
+pub use claims::{AccessClaims, IssuedToken, LoginSession, is_valid_identity_id};
 pub use config::{TokenConfig, VerificationProfile};
 pub use error::{KeyError, TokenError};
 pub use jsonwebtoken::Algorithm;
@@ -213,7 +215,33 @@ impl TokenService {
         now: u64,
         clock_ms: u64,
     ) -> Result<IssuedToken, TokenError> {
-        let (token, exp, jti) = self.inner.mint(context, now, clock_ms)?;
+        let login = LoginSession::start(now);
+        self.issue_in_at_ms(context, &login, u64::MAX, now, clock_ms)
+    }
+
+    /// Signs an access token for `context` within an existing `login` (a
+    /// refresh): it keeps the login's `sid` and `auth_time` and expires at
+    /// `not_after` at the latest. [`TokenError::Expired`] once `not_after` has
+    /// passed.
+    pub fn issue_in(
+        &self,
+        context: &AuthContext,
+        login: &LoginSession,
+        not_after: u64,
+    ) -> Result<IssuedToken, TokenError> {
+        let now_ms = self.clock.now_ms();
+        self.issue_in_at_ms(context, login, not_after, now_ms / 1000, now_ms)
+    }
+
+    fn issue_in_at_ms(
+        &self,
+        context: &AuthContext,
+        login: &LoginSession,
+        not_after: u64,
+        now: u64,
+        clock_ms: u64,
+    ) -> Result<IssuedToken, TokenError> {
+        let (token, exp, jti) = self.inner.mint(context, login, not_after, now, clock_ms)?;
         // The owned claims are built only once the token is signed.
         let inner = &*self.inner;
         let claims = AccessClaims {
@@ -228,6 +256,8 @@ impl TokenService {
             nbf: Some(now),
             exp,
             jti: Some(jti),
+            sid: Some(login.sid.clone()),
+            auth_time: Some(login.auth_time),
         };
         Ok(IssuedToken { token, claims })
     }
@@ -237,8 +267,9 @@ impl TokenService {
     /// without building (cloning the context into) [`AccessClaims`].
     pub fn issue_token(&self, context: &AuthContext) -> Result<String, TokenError> {
         let now_ms = self.clock.now_ms();
+        let now = now_ms / 1000;
         self.inner
-            .mint(context, now_ms / 1000, now_ms)
+            .mint(context, &LoginSession::start(now), u64::MAX, now, now_ms)
             .map(|(token, _, _)| token)
     }
 
@@ -246,7 +277,13 @@ impl TokenService {
     /// since the Unix epoch).
     pub fn issue_token_at(&self, context: &AuthContext, now: u64) -> Result<String, TokenError> {
         self.inner
-            .mint(context, now, self.clock.now_ms())
+            .mint(
+                context,
+                &LoginSession::start(now),
+                u64::MAX,
+                now,
+                self.clock.now_ms(),
+            )
             .map(|(token, _, _)| token)
     }
 
@@ -284,12 +321,24 @@ impl Inner {
     fn mint(
         &self,
         context: &AuthContext,
+        login: &LoginSession,
+        not_after: u64,
         now: u64,
         clock_ms: u64,
     ) -> Result<(String, u64, String), TokenError> {
+        if !is_valid_identity_id(&context.auth_identity_id) {
+            return Err(TokenError::InvalidClaims("auth_identity_id"));
+        }
+        if !is_valid_identity_id(&login.sid) {
+            return Err(TokenError::InvalidClaims("sid"));
+        }
         let exp = now
             .checked_add(self.ttl)
-            .ok_or(TokenError::InvalidClaims("exp"))?;
+            .ok_or(TokenError::InvalidClaims("exp"))?
+            .min(not_after);
+        if exp <= now {
+            return Err(TokenError::Expired);
+        }
         let jti = new_jti(now, clock_ms)?;
         let claims = ClaimsRef {
             actor_id: &context.actor_id,
@@ -303,6 +352,8 @@ impl Inner {
             nbf: now,
             exp,
             jti: &jti,
+            sid: &login.sid,
+            auth_time: login.auth_time,
         };
         let mut payload = Vec::with_capacity(384);
         serde_json::to_writer(&mut payload, &claims).map_err(|_| TokenError::Signing)?;
@@ -391,13 +442,29 @@ impl Inner {
         if exp <= iat {
             return Err(TokenError::InvalidClaims("exp"));
         }
+        let auth_identity_id = required(raw.auth_identity_id, "auth_identity_id")?;
+        if !is_valid_identity_id(&auth_identity_id) {
+            return Err(TokenError::InvalidClaims("auth_identity_id"));
+        }
+        match &raw.sub {
+            Some(sub) if *sub != auth_identity_id => return Err(TokenError::InvalidClaims("sub")),
+            None if strict => return Err(TokenError::MissingClaim("sub")),
+            _ => {}
+        }
+        if raw
+            .sid
+            .as_deref()
+            .is_some_and(|sid| !is_valid_identity_id(sid))
+        {
+            return Err(TokenError::InvalidClaims("sid"));
+        }
         if exp - iat > self.max_lifetime {
             return Err(TokenError::LifetimeTooLong);
         }
         Ok(AccessClaims {
             actor_id: required(raw.actor_id, "actor_id")?,
             actor_type: required(raw.actor_type, "actor_type")?,
-            auth_identity_id: required(raw.auth_identity_id, "auth_identity_id")?,
+            auth_identity_id,
             app_metadata: raw.app_metadata.unwrap_or_default(),
             iss: raw.iss,
             sub: raw.sub,
@@ -406,6 +473,8 @@ impl Inner {
             nbf: raw.nbf,
             exp,
             jti: raw.jti,
+            sid: raw.sid,
+            auth_time: raw.auth_time,
         })
     }
 
@@ -495,6 +564,7 @@ mod tests {
         assert_ne!(claims.jti, issued.claims.jti);
         let same_jti = AccessClaims {
             jti: claims.jti.clone(),
+            sid: claims.sid.clone(),
             ..issued.claims.clone()
         };
         assert_eq!(*claims, same_jti);
