@@ -395,4 +395,36 @@ impl ThrottleStore for MemoryStore {
             .filter(|(start, _)| *start == window_start)
             .map_or(0, |(_, count)| *count))
     }
+
+    async fn reserve(
+        &self,
+        key: &str,
+        window_start: u64,
+        limit: u64,
+    ) -> Result<Option<u64>, StoreError> {
+        // Check and increment under one lock.
+        let mut state = self.state()?;
+        let entry = state
+            .throttle
+            .entry(key.to_owned())
+            .or_insert((window_start, 0));
+        if entry.0 != window_start {
+            *entry = (window_start, 0);
+        }
+        if entry.1 >= limit {
+            return Ok(None);
+        }
+        entry.1 += 1;
+        Ok(Some(entry.1))
+    }
+
+    async fn release(&self, key: &str, window_start: u64) -> Result<(), StoreError> {
+        let mut state = self.state()?;
+        if let Some((start, count)) = state.throttle.get_mut(key)
+            && *start == window_start
+        {
+            *count = count.saturating_sub(1);
+        }
+        Ok(())
+    }
 }
