@@ -113,6 +113,9 @@ pub struct DemoConfig {
     /// `AUTH_RESET_TOKEN_TTL`: how long a password reset token lives (default
     /// and maximum 30 minutes).
     pub reset_token_ttl: Duration,
+    /// `AUTH_HASH_WAIT`: the longest wait for a password-hashing slot before
+    /// `503` (default 2 s, at most 1 minute).
+    pub hash_wait: Duration,
 }
 
 impl std::fmt::Debug for DemoConfig {
@@ -133,6 +136,7 @@ impl std::fmt::Debug for DemoConfig {
             .field("throttle", &self.throttle)
             .field("notify", &self.notify)
             .field("reset_token_ttl", &self.reset_token_ttl)
+            .field("hash_wait", &self.hash_wait)
             .finish()
     }
 }
@@ -267,6 +271,14 @@ impl DemoConfig {
                 })?,
             None => Duration::from_secs(30 * 60),
         };
+        let hash_wait = match get("AUTH_HASH_WAIT")? {
+            Some(value) => parse_duration(&value)
+                .filter(|wait| !wait.is_zero() && *wait <= Duration::from_secs(60))
+                .ok_or_else(|| {
+                    ConfigError::new("AUTH_HASH_WAIT", "expected a duration from 1s to 1m")
+                })?,
+            None => Duration::from_secs(2),
+        };
         Ok(Self {
             addr,
             database_url,
@@ -280,6 +292,7 @@ impl DemoConfig {
             throttle,
             notify,
             reset_token_ttl,
+            hash_wait,
         })
     }
 }
@@ -342,6 +355,7 @@ mod tests {
         assert_eq!(config.token_ttl, Duration::from_secs(900));
         assert!(config.cookie_secure && config.throttle && !config.refresh_tokens);
         assert_eq!(config.signing, SigningConfig::RandomSecret);
+        assert_eq!(config.hash_wait, Duration::from_secs(2));
     }
 
     #[test]
@@ -358,6 +372,9 @@ mod tests {
             ("AUTH_JWT_ALG", "RS256"),
             ("AUTH_ISSUER", " "),
             ("AUTH_RESET_TOKEN_TTL", "2h"),
+            ("AUTH_HASH_WAIT", "0s"),
+            ("AUTH_HASH_WAIT", "2 seconds"),
+            ("AUTH_HASH_WAIT", "2m"),
         ] {
             let error = with(&[(name, value)]).unwrap_err();
             assert_eq!(error.variable, name, "{name}={value}");
