@@ -327,12 +327,25 @@ impl AuthError {
         {
             headers.insert(header::WWW_AUTHENTICATE, value);
         }
-        if let Self::TooManyRequests { retry_after } = self {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+        match self {
+            Self::TooManyRequests { retry_after } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+            }
+            // A busy or unreachable dependency: worth retrying shortly.
+            Self::Unavailable => {
+                headers.insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(UNAVAILABLE_RETRY_AFTER),
+                );
+            }
+            _ => {}
         }
         response
     }
 }
+
+/// `Retry-After` seconds of a `503`.
+const UNAVAILABLE_RETRY_AFTER: u64 = 1;
 
 /// The JSON body of every error, `type` first as Medusa sends it. A struct, not
 /// a map: its field order holds whatever features `serde_json` is built with.
@@ -423,6 +436,7 @@ mod tests {
         let response = error.to_response("auth");
         assert_eq!(response.status(), 503);
         assert!(!String::from_utf8_lossy(response.body()).contains("connection refused"));
+        assert_eq!(response.headers()["retry-after"], "1");
     }
 
     #[test]

@@ -297,8 +297,9 @@ impl AuthModuleBuilder {
         self
     }
 
-    /// One store for everything, by value (or an `Arc` of it); default a
-    /// [`MemoryStore`]. The per-concern setters below override it.
+    /// One store for everything but the throttle counters, by value (or an
+    /// `Arc` of it); default a [`MemoryStore`]. The per-concern setters below
+    /// override it.
     pub fn store(mut self, store: impl IntoSharedStore<dyn AuthStore>) -> Self {
         self.store = Some(store.into_shared());
         self
@@ -340,7 +341,10 @@ impl AuthModuleBuilder {
         self
     }
 
-    /// A separate store for the throttle counters.
+    /// The store of the throttle counters. Default: an in-process
+    /// [`MemoryStore`] of their own, whatever [`store`](Self::store) is, so a
+    /// login flood never waits on the database's write lock. Set a shared
+    /// store here when several nodes must count together.
     pub fn throttle_store(mut self, store: impl IntoSharedStore<dyn ThrottleStore>) -> Self {
         self.throttle_store = Some(store.into_shared());
         self
@@ -477,7 +481,8 @@ impl AuthModuleBuilder {
             clock.clone(),
         );
         let throttle = Throttle::new(
-            self.throttle_store.unwrap_or(store),
+            self.throttle_store
+                .unwrap_or_else(|| Arc::new(MemoryStore::new())),
             self.throttle,
             clock.clone(),
         );

@@ -16,7 +16,7 @@
 //! assert_eq!(check, PasswordCheck::Invalid);
 //!
 //! // Unknown e-mail: spend the same time as a real verification, then fail.
-//! hasher.verify_dummy("correct horse battery staple").await;
+//! hasher.verify_dummy("correct horse battery staple").await.unwrap();
 //! # });
 //! ```
 //!
@@ -29,11 +29,16 @@
 //! - Hashing runs on tokio's blocking pool under a semaphore sized to the number
 //!   of cores: a burst of logins cannot stall the async executor, and at most
 //!   one hash per core holds memory at any time.
+//! - The queue for those slots is bounded in length and in wait
+//!   ([`HashingLimits`]): past either bound the answer is
+//!   [`PasswordError::Busy`] (`503` with `Retry-After`), never an unbounded wait.
 //! - A stored hash is untrusted input: its cost parameters are bounded before any
 //!   work is done, so a hostile value cannot exhaust memory or CPU.
 //! - Comparisons of secret-dependent bytes are constant time.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use argon2::password_hash::phc::PasswordHash;
 use argon2::{ARGON2ID_IDENT, Algorithm, Argon2, PasswordVerifier, Version};
@@ -66,6 +71,62 @@ pub enum PasswordError {
     /// The hashing machinery failed (invalid policy, RNG failure, worker panic).
     #[error("password hashing failed: {0}")]
     Hashing(String),
+    /// Every hashing slot is taken and the queue is full, or the wait for a
+    /// slot passed [`HashingLimits::max_wait`]: try again later.
+    #[error("password hashing is busy")]
+    Busy,
+}
+
+/// Bounds on the queue for hashing slots: how many requests may wait, and for
+/// how long.
+///
+/// ```
+/// use std::time::Duration;
+/// use auth_core::password::HashingLimits;
+///
+/// let limits = HashingLimits::default();
+/// assert_eq!(limits.max_wait, Duration::from_secs(2));
+/// let limits = limits.max_wait(Duration::from_millis(500)).max_waiting(8);
+/// assert_eq!((limits.max_wait.as_millis(), limits.max_waiting), (500, 8));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct HashingLimits {
+    /// Longest wait for a slot (default 2 s, the demo's `AUTH_HASH_WAIT`).
+    pub max_wait: Duration,
+    /// Most requests waiting for a slot at once (default 16 per slot).
+    pub max_waiting: usize,
+}
+
+/// Default queue length per hashing slot.
+const WAITING_PER_SLOT: usize = 16;
+
+impl Default for HashingLimits {
+    fn default() -> Self {
+        Self {
+            max_wait: Duration::from_secs(2),
+            max_waiting: WAITING_PER_SLOT * hashing_slots(),
+        }
+    }
+}
+
+impl HashingLimits {
+    /// Sets the longest wait for a slot.
+    pub fn max_wait(mut self, wait: Duration) -> Self {
+        self.max_wait = wait;
+        self
+    }
+
+    /// Sets how many requests may wait for a slot at once.
+    pub fn max_waiting(mut self, waiting: usize) -> Self {
+        self.max_waiting = waiting;
+        self
+    }
+}
+
+/// One hashing slot per core.
+fn hashing_slots() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
 }
 
 /// Checks that a password is [`MIN_PASSWORD_BYTES`] to [`MAX_PASSWORD_BYTES`]
@@ -148,7 +209,10 @@ pub struct PasswordHasher {
 
 struct Inner {
     policy: PasswordPolicy,
+    limits: HashingLimits,
     permits: Arc<Semaphore>,
+    /// Requests waiting for a slot now.
+    waiting: AtomicUsize,
     /// An Argon2id PHC string of the current policy that no password matches.
     dummy_hash: String,
 }
@@ -157,6 +221,7 @@ impl std::fmt::Debug for PasswordHasher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PasswordHasher")
             .field("policy", &self.inner.policy)
+            .field("limits", &self.inner.limits)
             .finish_non_exhaustive()
     }
 }
@@ -176,13 +241,19 @@ const MAX_STORED_ARGON2_ITERATIONS: u32 = 16;
 const MAX_STORED_ARGON2_PARALLELISM: u32 = 16;
 
 impl PasswordHasher {
-    /// A hasher for `policy`, raised to the OWASP minimum where it is below it.
+    /// A hasher for `policy`, raised to the OWASP minimum where it is below it,
+    /// with the default [`HashingLimits`].
     ///
     /// At most [`std::thread::available_parallelism`] hashes run at once; further
-    /// calls wait for a slot.
+    /// calls wait for a slot, within the limits.
     pub fn new(policy: PasswordPolicy) -> Self {
+        Self::with_limits(policy, HashingLimits::default())
+    }
+
+    /// A hasher for `policy` whose queue for slots is bounded by `limits`.
+    pub fn with_limits(policy: PasswordPolicy, limits: HashingLimits) -> Self {
         let policy = policy.at_least_owasp_minimum();
-        let slots = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        let slots = hashing_slots();
         let dummy_hash = format!(
             "$argon2id$v=19$m={},t={},p={}${}${}",
             policy.memory_kib,
@@ -194,7 +265,9 @@ impl PasswordHasher {
         Self {
             inner: Arc::new(Inner {
                 policy,
+                limits,
                 permits: Arc::new(Semaphore::new(slots)),
+                waiting: AtomicUsize::new(0),
                 dummy_hash,
             }),
         }
@@ -203,6 +276,11 @@ impl PasswordHasher {
     /// The effective policy (after raising to the OWASP minimum).
     pub fn policy(&self) -> PasswordPolicy {
         self.inner.policy
+    }
+
+    /// The bounds on the queue for hashing slots.
+    pub fn limits(&self) -> HashingLimits {
+        self.inner.limits
     }
 
     /// Hashes a new password into an Argon2id PHC string with a fresh 16-byte
@@ -255,16 +333,44 @@ impl PasswordHasher {
     /// Does the work of a real [`verify`](Self::verify) against a dummy Argon2id
     /// hash of the current policy, and discards the result. Call it when the
     /// identity is unknown, so that its absence cannot be told by timing.
-    pub async fn verify_dummy(&self, password: &str) {
+    ///
+    /// Fails only with [`PasswordError::Busy`], as [`verify`](Self::verify)
+    /// would under the same load; other failures are logged.
+    pub async fn verify_dummy(&self, password: &str) -> Result<(), PasswordError> {
         if password.len() > MAX_PASSWORD_BYTES {
-            return;
+            return Ok(());
         }
         let password = password.to_owned();
         let outcome = self
             .run(move |inner| verify_stored(&inner.policy, password.as_bytes(), &inner.dummy_hash))
             .await;
-        if let Err(error) = outcome {
-            tracing::warn!(%error, "dummy password verification failed");
+        match outcome {
+            Err(PasswordError::Busy) => Err(PasswordError::Busy),
+            Err(error) => {
+                tracing::warn!(%error, "dummy password verification failed");
+                Ok(())
+            }
+            Ok(_) => Ok(()),
+        }
+    }
+
+    /// A hashing slot: at once if one is free, else after a bounded wait in a
+    /// bounded queue, else [`PasswordError::Busy`].
+    async fn slot(&self) -> Result<tokio::sync::OwnedSemaphorePermit, PasswordError> {
+        let permits = Arc::clone(&self.inner.permits);
+        match Arc::clone(&permits).try_acquire_owned() {
+            Ok(permit) => return Ok(permit),
+            Err(tokio::sync::TryAcquireError::Closed) => {
+                return Err(PasswordError::Hashing("hashing pool closed".into()));
+            }
+            Err(tokio::sync::TryAcquireError::NoPermits) => {}
+        }
+        let _place = QueuePlace::take(&self.inner.waiting, self.inner.limits.max_waiting)
+            .ok_or(PasswordError::Busy)?;
+        match tokio::time::timeout(self.inner.limits.max_wait, permits.acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            Ok(Err(_)) => Err(PasswordError::Hashing("hashing pool closed".into())),
+            Err(_) => Err(PasswordError::Busy),
         }
     }
 
@@ -277,10 +383,7 @@ impl PasswordHasher {
         T: Send + 'static,
         F: FnOnce(&Inner) -> T + Send + 'static,
     {
-        let permit = Arc::clone(&self.inner.permits)
-            .acquire_owned()
-            .await
-            .map_err(|_| PasswordError::Hashing("hashing pool closed".into()))?;
+        let permit = self.slot().await?;
         let inner = Arc::clone(&self.inner);
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
@@ -288,6 +391,28 @@ impl PasswordHasher {
         })
         .await
         .map_err(|_| PasswordError::Hashing("hashing task failed".into()))
+    }
+}
+
+/// A place in the queue for hashing slots, given back when dropped (also when
+/// the waiting request is cancelled).
+struct QueuePlace<'a>(&'a AtomicUsize);
+
+impl<'a> QueuePlace<'a> {
+    /// A place if fewer than `max` requests wait now.
+    fn take(waiting: &'a AtomicUsize, max: usize) -> Option<Self> {
+        waiting
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |now| {
+                (now < max).then_some(now + 1)
+            })
+            .ok()
+            .map(|_| Self(waiting))
+    }
+}
+
+impl Drop for QueuePlace<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -411,6 +536,42 @@ fn verify_scrypt_kdf(password: &[u8], stored: &str) -> Result<PasswordCheck, Unu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_full_queue_is_busy_at_once_and_a_long_wait_is_busy_at_the_bound() {
+        let limits = HashingLimits::default()
+            .max_wait(Duration::from_millis(50))
+            .max_waiting(1);
+        let hasher = PasswordHasher::with_limits(PasswordPolicy::default(), limits);
+        // Hold every slot, as a flood of long hashes would.
+        let slots = hashing_slots() as u32;
+        let _held = Arc::clone(&hasher.inner.permits)
+            .acquire_many_owned(slots)
+            .await
+            .unwrap();
+
+        let waiter = {
+            let hasher = hasher.clone();
+            tokio::spawn(async move {
+                let started = std::time::Instant::now();
+                (hasher.hash("correct horse").await, started.elapsed())
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        // The one place in the queue is taken: refused without waiting.
+        let started = std::time::Instant::now();
+        assert_eq!(
+            hasher.verify_dummy("correct horse").await,
+            Err(PasswordError::Busy)
+        );
+        assert!(started.elapsed() < Duration::from_millis(40));
+
+        let (outcome, waited) = waiter.await.unwrap();
+        assert_eq!(outcome, Err(PasswordError::Busy));
+        assert!(waited >= Duration::from_millis(50), "{waited:?}");
+        assert!(waited < Duration::from_secs(1), "{waited:?}");
+        assert_eq!(hasher.inner.waiting.load(Ordering::Acquire), 0);
+    }
 
     #[test]
     fn dummy_hash_is_a_well_formed_policy_hash_that_matches_nothing() {

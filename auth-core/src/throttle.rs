@@ -1,9 +1,18 @@
 //! Throttling of the credential routes: login, register, reset-password, update.
 //!
-//! Two fixed-window counters: requests per client address, and failures per
-//! identifier (the e-mail, whether or not an identity has it, so the answer
-//! does not reveal which exist). Over a limit the route answers `429` with
-//! `Retry-After` before doing any work, password hashing included.
+//! Two kinds of fixed-window counters: requests per client address, and
+//! attempts per identifier (the e-mail, whether or not an identity has it, so
+//! the answer does not reveal which exist). Over a limit the route answers
+//! `429` with `Retry-After` before doing any work, password hashing included.
+//!
+//! Attempt counters belong to one [`AttemptPurpose`] and are keyed by purpose,
+//! actor type, provider and identifier: reset requests and registrations never
+//! count as login failures, so nobody can lock another person out. An attempt
+//! is reserved before the password is hashed, in one atomic store operation
+//! ([`ThrottleStore::reserve`]), so parallel guesses cannot overshoot the limit.
+//! An attempt that was not a guess (a successful login, a request refused
+//! before any password was checked) gives its reservation back
+//! ([`Throttle::release`]); a failed one keeps it until the window ends.
 //!
 //! [`Throttle`] is the service: it counts in a [`ThrottleStore`] under
 //! [`ThrottleSettings`], in windows of its clock's time.
@@ -129,32 +138,93 @@ impl Throttle {
         Ok(())
     }
 
-    /// `429` when `identifier` has used up its failures in this window.
-    pub async fn check_identifier(&self, identifier: Option<&str>) -> Result<(), AuthError> {
+    /// Reserves one attempt of `identifier` for `purpose` under `actor_type`
+    /// and `provider`, before any password is hashed: `429` when the window's
+    /// attempts are used up. `None` when throttling is off or there is no
+    /// identifier. Give the reservation back with [`release`](Self::release)
+    /// when the attempt turns out not to be a failed guess.
+    pub async fn reserve(
+        &self,
+        purpose: AttemptPurpose,
+        actor_type: &str,
+        provider: &str,
+        identifier: Option<&str>,
+    ) -> Result<Option<Reservation>, AuthError> {
         let Some(identifier) = identifier.filter(|_| self.settings.enabled) else {
-            return Ok(());
+            return Ok(None);
         };
-        let (start, retry_after) = self.window();
-        let count = self.store.count(&identifier_key(identifier), start).await?;
-        if count >= self.settings.failures_per_identifier {
-            tracing::warn!("identifier throttled");
-            telemetry::count_throttled(ThrottleScope::Identifier);
-            return Err(AuthError::TooManyRequests { retry_after });
+        let (window_start, retry_after) = self.window();
+        let key = attempt_key(purpose, actor_type, provider, identifier);
+        let limit = self.settings.failures_per_identifier;
+        match self.store.reserve(&key, window_start, limit).await? {
+            Some(_) => Ok(Some(Reservation { key, window_start })),
+            None => {
+                tracing::warn!(purpose = purpose.as_str(), "identifier throttled");
+                telemetry::count_throttled(ThrottleScope::Identifier);
+                Err(AuthError::TooManyRequests { retry_after })
+            }
         }
-        Ok(())
     }
 
-    /// Counts one failure (or, for reset requests, one attempt) of `identifier`.
-    pub async fn record_failure(&self, identifier: Option<&str>) -> Result<(), AuthError> {
-        if let Some(identifier) = identifier.filter(|_| self.settings.enabled) {
-            let (start, _) = self.window();
-            self.store.hit(&identifier_key(identifier), start).await?;
+    /// Gives back a reservation whose attempt was not a failed guess. A store
+    /// error is logged, not returned: the attempt stays counted, which errs on
+    /// the side of throttling.
+    pub async fn release(&self, reservation: Option<Reservation>) {
+        let Some(Reservation { key, window_start }) = reservation else {
+            return;
+        };
+        if let Err(error) = self.store.release(&key, window_start).await {
+            tracing::warn!(%error, "throttle reservation not released");
         }
-        Ok(())
     }
 }
 
-/// Identifiers are hashed into the key, so the counters hold no e-mails.
-fn identifier_key(identifier: &str) -> String {
-    format!("id:{}", hash_secret(identifier))
+/// What an attempt counter counts. Each purpose has its own counters, so
+/// attempts of one kind never use up another's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AttemptPurpose {
+    /// A login with a password: a guess.
+    Login,
+    /// A registration.
+    Register,
+    /// A password reset request (bounds the notifications one identifier gets).
+    ResetRequest,
+}
+
+impl AttemptPurpose {
+    /// The purpose's name in counter keys and logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Login => "login",
+            Self::Register => "register",
+            Self::ResetRequest => "reset",
+        }
+    }
+}
+
+/// One reserved attempt, to give back with [`Throttle::release`] when it was
+/// not a failed guess.
+#[derive(Debug)]
+#[must_use = "a reservation is kept unless it is released"]
+pub struct Reservation {
+    key: String,
+    window_start: u64,
+}
+
+/// The counter key of an attempt. The identifier is hashed (with the actor type
+/// and provider), so the counters hold no e-mails.
+fn attempt_key(
+    purpose: AttemptPurpose,
+    actor_type: &str,
+    provider: &str,
+    identifier: &str,
+) -> String {
+    // Length-prefixed, so the three parts cannot run into each other.
+    let scope = format!(
+        "{}:{actor_type}{}:{provider}{identifier}",
+        actor_type.len(),
+        provider.len()
+    );
+    format!("{}:{}", purpose.as_str(), hash_secret(&scope))
 }

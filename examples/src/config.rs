@@ -116,6 +116,9 @@ pub struct DemoConfig {
     /// `AUTH_LOGIN_MAX_AGE`: how long after the user authenticated a bearer
     /// refresh may still issue tokens (default 7 days).
     pub login_max_age: Duration,
+    /// `AUTH_HASH_WAIT`: the longest wait for a password-hashing slot before
+    /// `503` (default 2 s, at most 1 minute).
+    pub hash_wait: Duration,
 }
 
 impl std::fmt::Debug for DemoConfig {
@@ -137,6 +140,7 @@ impl std::fmt::Debug for DemoConfig {
             .field("notify", &self.notify)
             .field("reset_token_ttl", &self.reset_token_ttl)
             .field("login_max_age", &self.login_max_age)
+            .field("hash_wait", &self.hash_wait)
             .finish()
     }
 }
@@ -282,6 +286,14 @@ impl DemoConfig {
                 })?,
             None => auth_core::access_token::DEFAULT_LOGIN_MAX_AGE,
         };
+        let hash_wait = match get("AUTH_HASH_WAIT")? {
+            Some(value) => parse_duration(&value)
+                .filter(|wait| !wait.is_zero() && *wait <= Duration::from_secs(60))
+                .ok_or_else(|| {
+                    ConfigError::new("AUTH_HASH_WAIT", "expected a duration from 1s to 1m")
+                })?,
+            None => Duration::from_secs(2),
+        };
         Ok(Self {
             addr,
             database_url,
@@ -296,6 +308,7 @@ impl DemoConfig {
             notify,
             reset_token_ttl,
             login_max_age,
+            hash_wait,
         })
     }
 }
@@ -359,6 +372,7 @@ mod tests {
         assert_eq!(config.login_max_age, Duration::from_secs(7 * 86_400));
         assert!(config.cookie_secure && config.throttle && !config.refresh_tokens);
         assert_eq!(config.signing, SigningConfig::RandomSecret);
+        assert_eq!(config.hash_wait, Duration::from_secs(2));
     }
 
     #[test]
@@ -377,6 +391,9 @@ mod tests {
             ("AUTH_RESET_TOKEN_TTL", "2h"),
             ("AUTH_LOGIN_MAX_AGE", "a week"),
             ("AUTH_LOGIN_MAX_AGE", "0s"),
+            ("AUTH_HASH_WAIT", "0s"),
+            ("AUTH_HASH_WAIT", "2 seconds"),
+            ("AUTH_HASH_WAIT", "2m"),
         ] {
             let error = with(&[(name, value)]).unwrap_err();
             assert_eq!(error.variable, name, "{name}={value}");

@@ -19,6 +19,7 @@
 //! ```
 
 use auth_core::error::AuthError;
+use auth_core::password::{HashingLimits, PasswordHasher, PasswordPolicy};
 use auth_core::provider::EmailPass;
 use auth_core::refresh::RefreshSettings;
 use auth_core::reset::{PasswordReset, ResetNotifier};
@@ -250,7 +251,10 @@ impl Demo {
             .token_config(TokenConfig::default().ttl(config.token_ttl))
             .store(store)
             .realm("demo-store")
-            .provider(EmailPass::default())
+            .provider(EmailPass::new(PasswordHasher::with_limits(
+                PasswordPolicy::default(),
+                HashingLimits::default().max_wait(config.hash_wait),
+            )))
             .notifier(LogNotifier)
             .session(SessionSettings::default().secure(config.cookie_secure))
             .refresh(RefreshSettings::default().enabled(config.refresh_tokens))

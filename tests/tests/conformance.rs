@@ -85,6 +85,10 @@ suite! {
         api_key_is_accepted_and_then_revoked,
         api_keys_need_a_caller_linked_in_app_metadata,
         failed_logins_are_throttled_with_retry_after,
+        h1_reset_requests_and_other_registrations_cannot_lock_a_login,
+        h5_parallel_wrong_passwords_cannot_overshoot_the_limit,
+        h6_a_hashing_flood_is_refused_with_503_not_queued,
+        m2_a_login_flood_does_not_change_bearer_route_answers,
         medusa_js_sdk_script_passes,
         h2_logout_ends_the_login,
         h2_refresh_token_reuse_ends_the_login,
@@ -1188,6 +1192,166 @@ mod cases {
             let retry_after: u64 = throttled.header("retry-after").unwrap().parse().unwrap();
             assert!((1..=900).contains(&retry_after), "{retry_after}");
         }
+    }
+
+    /// H1: asking for someone's reset, or registering their e-mail under
+    /// another actor type, never counts as a failed login of theirs.
+    pub async fn h1_reset_requests_and_other_registrations_cannot_lock_a_login(app: App) {
+        let victim = unique_email("h1-victim");
+        app.customer_token(&victim).await;
+        for attempt in 0..12 {
+            let reply = app
+                .post(
+                    "/auth/customer/emailpass/reset-password",
+                    &json!({"identifier": victim}),
+                    &[],
+                )
+                .await;
+            assert_eq!(reply.status, 201, "reset request {attempt}");
+        }
+        for attempt in 0..12 {
+            let reply = app.register("user", &victim).await;
+            assert_ne!(reply.status, 200, "duplicate registration {attempt}");
+        }
+        let login = app.login("customer", &victim, PASSWORD).await;
+        assert_eq!(login.status, 200, "{}", login.text());
+        let reset = app
+            .post(
+                "/auth/customer/emailpass/reset-password",
+                &json!({"identifier": victim}),
+                &[],
+            )
+            .await;
+        assert_eq!(reset.status, 201);
+    }
+
+    /// Sends `count` copies of a request at once; returns each answer with
+    /// how long it took.
+    async fn in_parallel<F, Fut>(
+        app: &std::sync::Arc<App>,
+        count: usize,
+        request: F,
+    ) -> Vec<(conformance::Reply, std::time::Duration)>
+    where
+        F: Fn(std::sync::Arc<App>, usize) -> Fut,
+        Fut: std::future::Future<Output = conformance::Reply> + Send + 'static,
+    {
+        let tasks: Vec<_> = (0..count)
+            .map(|n| {
+                let reply = request(std::sync::Arc::clone(app), n);
+                tokio::spawn(async move {
+                    let started = std::time::Instant::now();
+                    let reply = reply.await;
+                    (reply, started.elapsed())
+                })
+            })
+            .collect();
+        let mut replies = Vec::new();
+        for task in tasks {
+            replies.push(task.await.unwrap());
+        }
+        replies
+    }
+
+    /// Asks `path` with `token` every 20 ms until `stop`; returns the statuses.
+    fn poll_bearer_route(
+        app: std::sync::Arc<App>,
+        token: String,
+        stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    ) -> tokio::task::JoinHandle<Vec<u16>> {
+        tokio::spawn(async move {
+            let mut statuses = Vec::new();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                statuses.push(app.get_as("/store/customers/me", &token).await.status);
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            statuses
+        })
+    }
+
+    /// H5: the attempt is reserved before the password is hashed, so 50
+    /// parallel wrong passwords get at most the limit of 401s, the rest 429.
+    pub async fn h5_parallel_wrong_passwords_cannot_overshoot_the_limit(app: App) {
+        let app = std::sync::Arc::new(app);
+        let victim = unique_email("h5-victim");
+        assert_eq!(app.register("customer", &victim).await.status, 200);
+        let started = std::time::Instant::now();
+        let replies = in_parallel(&app, 50, |app, _| {
+            let victim = victim.clone();
+            async move { app.login("customer", &victim, "wrong password!").await }
+        })
+        .await;
+        let statuses: Vec<u16> = replies.iter().map(|(reply, _)| reply.status).collect();
+        let unauthorized = statuses.iter().filter(|s| **s == 401).count();
+        let throttled = statuses.iter().filter(|s| **s == 429).count();
+        assert!(unauthorized <= 10, "{unauthorized} × 401: {statuses:?}");
+        assert_eq!(unauthorized + throttled, 50, "{statuses:?}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    }
+
+    /// H6: the hashing queue is bounded in length and wait: a flood of logins
+    /// of unknown e-mails gets some `503` with `Retry-After`, nobody waits past
+    /// the bound, and a bearer route answers 200 throughout.
+    pub async fn h6_a_hashing_flood_is_refused_with_503_not_queued(mut app: App) {
+        // Throttling off, so the flood reaches the hasher rather than a 429.
+        app.restart_with(|config| config.throttle = false);
+        let app = std::sync::Arc::new(app);
+        let token = app.customer_token(&unique_email("h6-bystander")).await;
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let poller = poll_bearer_route(std::sync::Arc::clone(&app), token, stop.clone());
+        let replies = in_parallel(&app, 120, |app, n| async move {
+            let email = format!("h6-flood-{n}@example.com");
+            app.login("customer", &email, "wrong password!").await
+        })
+        .await;
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let bearer = poller.await.unwrap();
+        let busy: Vec<_> = replies.iter().filter(|(r, _)| r.status == 503).collect();
+        assert!(!busy.is_empty(), "no 503 in a flood of 120 logins");
+        for (reply, _) in &busy {
+            let retry_after: u64 = reply.header("retry-after").unwrap().parse().unwrap();
+            assert!((1..=60).contains(&retry_after), "{retry_after}");
+        }
+        for (reply, took) in &replies {
+            assert!([401, 503].contains(&reply.status), "{}", reply.status);
+            // The default AUTH_HASH_WAIT is 2 s; one hash and the HTTP round
+            // trip fit in the rest.
+            assert!(*took < std::time::Duration::from_secs(4), "waited {took:?}");
+        }
+        assert!(
+            !bearer.is_empty() && bearer.iter().all(|s| *s == 200),
+            "{bearer:?}"
+        );
+    }
+
+    /// M2: throttle counters are not on the database's write path: a login
+    /// flood, most of it answered 429, leaves bearer routes answering 200.
+    pub async fn m2_a_login_flood_does_not_change_bearer_route_answers(app: App) {
+        let app = std::sync::Arc::new(app);
+        let token = app.customer_token(&unique_email("m2-bystander")).await;
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let poller = poll_bearer_route(std::sync::Arc::clone(&app), token, stop.clone());
+        let replies = in_parallel(&app, 400, |app, n| async move {
+            let email = format!("m2-flood-{}@example.com", n % 4);
+            app.login("customer", &email, "wrong password!").await
+        })
+        .await;
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let bearer = poller.await.unwrap();
+        let throttled = replies.iter().filter(|(r, _)| r.status == 429).count();
+        assert!(throttled > 0, "the flood was not throttled");
+        assert!(
+            !bearer.is_empty() && bearer.iter().all(|s| *s == 200),
+            "{bearer:?}"
+        );
+        // Counted off the database: the flood wrote no throttle row.
+        let url = format!("sqlite://{}", app.database().display());
+        let database = auth_core::store::SqliteStore::connect(&url).await.unwrap();
+        let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM auth_throttle")
+            .fetch_one(database.pool())
+            .await
+            .unwrap();
+        assert_eq!(rows, 0, "throttle counters were written to the database");
     }
 
     /// Runs the SDK script and answers its `need-reset-token <email>` lines

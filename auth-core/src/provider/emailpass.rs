@@ -105,6 +105,10 @@ fn password_error(error: PasswordError) -> AuthError {
         PasswordError::TooLong => AuthError::InvalidData(format!(
             "Password must be at most {MAX_PASSWORD_BYTES} bytes"
         )),
+        PasswordError::Busy => {
+            tracing::warn!("password hashing busy: request refused");
+            AuthError::Unavailable
+        }
         other => {
             tracing::error!(error = %other, "password hashing failed");
             AuthError::Internal
@@ -148,7 +152,10 @@ impl AuthProvider for EmailPass {
             return Ok(ProviderOutcome::Failed(INVALID_CREDENTIALS.into()));
         }
         let Some((login, identity)) = store.find(&email).await? else {
-            self.hasher.verify_dummy(password).await;
+            self.hasher
+                .verify_dummy(password)
+                .await
+                .map_err(password_error)?;
             return Ok(ProviderOutcome::Failed(INVALID_CREDENTIALS.into()));
         };
         let Some(stored) = login
@@ -156,7 +163,10 @@ impl AuthProvider for EmailPass {
             .get(PASSWORD_KEY)
             .and_then(Value::as_str)
         else {
-            self.hasher.verify_dummy(password).await;
+            self.hasher
+                .verify_dummy(password)
+                .await
+                .map_err(password_error)?;
             return Ok(ProviderOutcome::Failed(INVALID_CREDENTIALS.into()));
         };
         match self

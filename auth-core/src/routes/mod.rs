@@ -56,7 +56,7 @@ pub use crate::response::{json_response, token_response};
 use crate::service::AuthService;
 use crate::session::{Sessions, check_same_site};
 use crate::telemetry;
-use crate::throttle::Throttle;
+use crate::throttle::{AttemptPurpose, Throttle};
 use crate::token::LoginSession;
 
 /// What a `/{actor_type}/{provider}[/...]` route asks the provider to do.
@@ -241,21 +241,32 @@ impl RouteServices<'_> {
                 self.throttle.hit_address(request.client_addr).await?;
                 let input = provider_input(request)?;
                 let claimed = self.claimed_identifier(&provider, &input);
-                self.throttle.check_identifier(claimed.as_deref()).await?;
                 let is_login = action == ProviderAction::Login;
-                let outcome = if is_login {
-                    self.service.authenticate(&provider, &input).await?
+                let purpose = if is_login {
+                    AttemptPurpose::Login
                 } else {
-                    self.service.register(&provider, &input).await?
+                    AttemptPurpose::Register
                 };
-                self.answer(outcome, &actor_type, claimed.as_deref(), is_login)
-                    .await
+                // Reserved before any hashing; only a failed attempt keeps it.
+                let reservation = self
+                    .throttle
+                    .reserve(purpose, &actor_type, &provider, claimed.as_deref())
+                    .await?;
+                let outcome = if is_login {
+                    self.service.authenticate(&provider, &input).await
+                } else {
+                    self.service.register(&provider, &input).await
+                };
+                if !matches!(outcome, Ok(ProviderOutcome::Failed(_))) {
+                    self.throttle.release(reservation).await;
+                }
+                self.answer(outcome?, &actor_type, is_login).await
             }
             ProviderAction::Callback => {
                 self.check_provider_allowed(&actor_type, &provider)?;
                 let input = provider_input(request)?;
                 let outcome = self.service.validate_callback(&provider, &input).await?;
-                self.answer(outcome, &actor_type, None, true).await
+                self.answer(outcome, &actor_type, true).await
             }
             ProviderAction::ResetPassword => {
                 self.throttle.hit_address(request.client_addr).await?;
@@ -298,14 +309,12 @@ impl RouteServices<'_> {
         }
     }
 
-    /// Turns a provider's outcome into the route's response. A failure counts
-    /// against the claimed identifier's throttle; a login may also start a
-    /// refresh-token family.
+    /// Turns a provider's outcome into the route's response; a login may also
+    /// start a refresh-token family.
     async fn answer(
         &self,
         outcome: ProviderOutcome,
         actor_type: &str,
-        claimed: Option<&str>,
         is_login: bool,
     ) -> Result<Response<Bytes>, AuthError> {
         match outcome {
@@ -329,7 +338,6 @@ impl RouteServices<'_> {
             )),
             ProviderOutcome::Failed(message) => {
                 telemetry::count_provider_answer(!is_login, false);
-                self.throttle.record_failure(claimed).await?;
                 Err(AuthError::Unauthorized(message))
             }
         }
@@ -499,10 +507,25 @@ impl RouteServices<'_> {
             return Err(AuthError::InvalidData("identifier must be a string".into()));
         };
         let entity_id = self.password_resets.entity_id(provider, identifier);
-        self.throttle.check_identifier(Some(&entity_id)).await?;
-        self.throttle.record_failure(Some(&entity_id)).await?;
-        self.password_resets
-            .request(actor_type, provider, &entity_id);
+        // Reset requests have their own counter: they never count as login
+        // failures. Past its limit the answer is still `201` (it must not
+        // reveal anything), but no further notification is sent.
+        match self
+            .throttle
+            .reserve(
+                AttemptPurpose::ResetRequest,
+                actor_type,
+                provider,
+                Some(&entity_id),
+            )
+            .await
+        {
+            Ok(_kept) => self
+                .password_resets
+                .request(actor_type, provider, &entity_id),
+            Err(AuthError::TooManyRequests { .. }) => {}
+            Err(other) => return Err(other),
+        }
         Ok(empty_response(StatusCode::CREATED))
     }
 

@@ -32,6 +32,29 @@ struct State {
     api_keys: Vec<ApiKeyRecord>,
     /// Throttle counters: key to (window start, count).
     throttle: HashMap<String, (u64, u64)>,
+    /// The newest throttle window seen; counters of older windows are dropped
+    /// when a newer one starts, so the map holds one window's keys at most.
+    throttle_window: u64,
+}
+
+impl State {
+    /// The counter of `key` in the window starting at `window_start`, fresh if
+    /// it was of another window. The first use of a newer window drops every
+    /// counter of older ones.
+    fn throttle_counter(&mut self, key: &str, window_start: u64) -> &mut (u64, u64) {
+        if window_start > self.throttle_window {
+            self.throttle_window = window_start;
+            self.throttle.retain(|_, (start, _)| *start >= window_start);
+        }
+        let entry = self
+            .throttle
+            .entry(key.to_owned())
+            .or_insert((window_start, 0));
+        if entry.0 != window_start {
+            *entry = (window_start, 0);
+        }
+        entry
+    }
 }
 
 impl MemoryStore {
@@ -379,13 +402,7 @@ impl ApiKeyStore for MemoryStore {
 impl ThrottleStore for MemoryStore {
     async fn hit(&self, key: &str, window_start: u64) -> Result<u64, StoreError> {
         let mut state = self.state()?;
-        let entry = state
-            .throttle
-            .entry(key.to_owned())
-            .or_insert((window_start, 0));
-        if entry.0 != window_start {
-            *entry = (window_start, 0);
-        }
+        let entry = state.throttle_counter(key, window_start);
         entry.1 += 1;
         Ok(entry.1)
     }
@@ -397,5 +414,48 @@ impl ThrottleStore for MemoryStore {
             .get(key)
             .filter(|(start, _)| *start == window_start)
             .map_or(0, |(_, count)| *count))
+    }
+
+    async fn reserve(
+        &self,
+        key: &str,
+        window_start: u64,
+        limit: u64,
+    ) -> Result<Option<u64>, StoreError> {
+        // Check and increment under one lock.
+        let mut state = self.state()?;
+        let entry = state.throttle_counter(key, window_start);
+        if entry.1 >= limit {
+            return Ok(None);
+        }
+        entry.1 += 1;
+        Ok(Some(entry.1))
+    }
+
+    async fn release(&self, key: &str, window_start: u64) -> Result<(), StoreError> {
+        let mut state = self.state()?;
+        if let Some((start, count)) = state.throttle.get_mut(key)
+            && *start == window_start
+        {
+            *count = count.saturating_sub(1);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn throttle_counters_of_ended_windows_leave_when_a_new_window_starts() {
+        let store = MemoryStore::new();
+        for n in 0..100 {
+            store.hit(&format!("id:{n}"), 900).await.unwrap();
+        }
+        store.reserve("id:late", 1800, 10).await.unwrap();
+        let state = store.state().unwrap();
+        assert_eq!(state.throttle.len(), 1);
+        assert!(state.throttle.contains_key("id:late"));
     }
 }

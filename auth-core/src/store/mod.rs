@@ -365,6 +365,21 @@ pub trait ThrottleStore: Send + Sync + 'static {
     async fn hit(&self, key: &str, window_start: u64) -> Result<u64, StoreError>;
     /// The count of `key` in the window starting at `window_start`, without a hit.
     async fn count(&self, key: &str, window_start: u64) -> Result<u64, StoreError>;
+    /// Reserves one attempt of `key` in the window starting at `window_start`
+    /// if fewer than `limit` are counted there: checks and increments in one
+    /// atomic operation, so of any number of concurrent callers at most `limit`
+    /// get a reservation. Returns the count after the reservation, or `None`
+    /// (and counts nothing) when the window is full.
+    async fn reserve(
+        &self,
+        key: &str,
+        window_start: u64,
+        limit: u64,
+    ) -> Result<Option<u64>, StoreError>;
+    /// Gives back one reservation of `key` in the window starting at
+    /// `window_start` (the count never goes below zero; a window that has
+    /// passed is left alone).
+    async fn release(&self, key: &str, window_start: u64) -> Result<(), StoreError>;
 }
 
 /// A provider's view of the identity store: every lookup and write is limited to

@@ -942,6 +942,55 @@ impl ThrottleStore for SqliteStore {
                 .map_err(store_error)?;
         row.map_or(Ok(0), |row| u64_column(&row, "auth_throttle", "count"))
     }
+
+    async fn reserve(
+        &self,
+        key: &str,
+        window_start: u64,
+        limit: u64,
+    ) -> Result<Option<u64>, StoreError> {
+        if limit == 0 {
+            return Ok(None);
+        }
+        // One upsert that counts only below the limit: SQLite runs it as one
+        // write, so concurrent reservations never pass the limit together.
+        let row = sqlx::query(
+            "INSERT INTO auth_throttle (key, window_start, count) VALUES (?1, ?2, 1) \
+             ON CONFLICT (key) DO UPDATE SET \
+             count = CASE WHEN window_start = excluded.window_start THEN count + 1 ELSE 1 END, \
+             window_start = excluded.window_start \
+             WHERE window_start <> excluded.window_start OR count < ?3 \
+             RETURNING count",
+        )
+        .bind(key)
+        .bind(to_sql_int(window_start))
+        .bind(to_sql_int(limit))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?;
+        self.prune(
+            &self.prune.throttle,
+            "auth_throttle",
+            &["DELETE FROM auth_throttle WHERE window_start < ?1"],
+            window_start.saturating_sub(THROTTLE_RETENTION_SECS),
+        )
+        .await;
+        row.map(|row| u64_column(&row, "auth_throttle", "count"))
+            .transpose()
+    }
+
+    async fn release(&self, key: &str, window_start: u64) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE auth_throttle SET count = count - 1 \
+             WHERE key = ?1 AND window_start = ?2 AND count > 0",
+        )
+        .bind(key)
+        .bind(to_sql_int(window_start))
+        .execute(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(())
+    }
 }
 
 fn session_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<SessionRecord, StoreError> {

@@ -184,6 +184,9 @@ macro_rules! __store_conformance {
             throttle_count_does_not_hit,
             throttle_keys_are_counted_separately,
             concurrent_throttle_hits_are_all_counted,
+            throttle_reserve_stops_at_the_limit_without_counting,
+            throttle_release_gives_back_one_reservation,
+            concurrent_reservations_admit_exactly_the_limit,
         ]);
     };
     (@tests $trait:ident $setup:tt $store:tt [$($behaviour:ident),+ $(,)?]) => {

@@ -71,3 +71,67 @@ pub async fn concurrent_throttle_hits_are_all_counted<S: ThrottleStore + ?Sized>
         RACERS as u64
     );
 }
+
+/// Reservations count up to the limit; past it they are refused and the count
+/// stays at the limit. A new window starts from zero.
+pub async fn throttle_reserve_stops_at_the_limit_without_counting<S: ThrottleStore + ?Sized>(
+    store: Arc<S>,
+) {
+    for expected in 1..=3 {
+        assert_eq!(
+            store.reserve("login:ada", WINDOW, 3).await.unwrap(),
+            Some(expected)
+        );
+    }
+    assert_eq!(store.reserve("login:ada", WINDOW, 3).await.unwrap(), None);
+    assert_eq!(store.reserve("login:ada", WINDOW, 3).await.unwrap(), None);
+    assert_eq!(store.count("login:ada", WINDOW).await.unwrap(), 3);
+    assert_eq!(
+        store.reserve("login:ada", NEXT_WINDOW, 3).await.unwrap(),
+        Some(1)
+    );
+    assert_eq!(store.reserve("login:bob", WINDOW, 0).await.unwrap(), None);
+}
+
+/// A released reservation can be taken again; releases never go below zero
+/// and leave other windows alone.
+pub async fn throttle_release_gives_back_one_reservation<S: ThrottleStore + ?Sized>(store: Arc<S>) {
+    store.reserve("login:ada", WINDOW, 2).await.unwrap();
+    store.reserve("login:ada", WINDOW, 2).await.unwrap();
+    assert_eq!(store.reserve("login:ada", WINDOW, 2).await.unwrap(), None);
+    store.release("login:ada", WINDOW).await.unwrap();
+    assert_eq!(store.count("login:ada", WINDOW).await.unwrap(), 1);
+    assert_eq!(
+        store.reserve("login:ada", WINDOW, 2).await.unwrap(),
+        Some(2)
+    );
+
+    store.release("login:ada", NEXT_WINDOW).await.unwrap();
+    assert_eq!(store.count("login:ada", WINDOW).await.unwrap(), 2);
+    store.release("login:bob", WINDOW).await.unwrap();
+    store.release("login:bob", WINDOW).await.unwrap();
+    assert_eq!(store.count("login:bob", WINDOW).await.unwrap(), 0);
+}
+
+/// Of [`RACERS`] concurrent reservations against a limit of half as many,
+/// exactly the limit win and the count ends at the limit.
+pub async fn concurrent_reservations_admit_exactly_the_limit<S: ThrottleStore + ?Sized>(
+    store: Arc<S>,
+) {
+    let limit = (RACERS / 2) as u64;
+    let racers: Vec<_> = (0..RACERS)
+        .map(|_| {
+            let store = Arc::clone(&store);
+            tokio::spawn(async move { store.reserve("login:ada", WINDOW, limit).await })
+        })
+        .collect();
+    let mut winners = Vec::new();
+    for racer in racers {
+        if let Some(count) = racer.await.unwrap().unwrap() {
+            winners.push(count);
+        }
+    }
+    winners.sort_unstable();
+    assert_eq!(winners, (1..=limit).collect::<Vec<_>>());
+    assert_eq!(store.count("login:ada", WINDOW).await.unwrap(), limit);
+}
