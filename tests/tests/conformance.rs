@@ -1314,12 +1314,20 @@ mod cases {
 
     /// Runs the SDK script and answers its `need-reset-token <email>` lines
     /// with the token the demo's notifier printed. Returns (success, stdout, stderr).
-    fn drive_sdk_script(script: &std::path::Path, url: &str) -> (bool, String, String) {
+    /// The operator's admin (`SDK_ADMIN_EMAIL`, password [`PASSWORD`]) is in
+    /// the script's environment.
+    fn drive_sdk_script(
+        script: &std::path::Path,
+        url: &str,
+        admin_email: &str,
+    ) -> (bool, String, String) {
         use std::io::{BufRead as _, Read as _, Write as _};
         use std::process::{Command, Stdio};
         let mut child = Command::new("node")
             .arg(script)
             .arg(url)
+            .env("SDK_ADMIN_EMAIL", admin_email)
+            .env("SDK_ADMIN_PASSWORD", PASSWORD)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -1365,8 +1373,10 @@ mod cases {
         );
         let url = app.url();
         let script = sdk_dir.join("medusa-sdk.mjs");
+        let admin_email = unique_email("sdk-operator");
+        app.admin_token(&admin_email).await;
         let (success, stdout, stderr) =
-            tokio::task::spawn_blocking(move || drive_sdk_script(&script, &url))
+            tokio::task::spawn_blocking(move || drive_sdk_script(&script, &url, &admin_email))
                 .await
                 .expect("join");
         assert!(
