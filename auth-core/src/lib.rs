@@ -83,6 +83,7 @@ pub mod credentials;
 pub mod error;
 pub mod http;
 pub mod identity;
+pub mod invite;
 pub mod module;
 pub mod password;
 pub mod policy;

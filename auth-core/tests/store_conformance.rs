@@ -101,6 +101,7 @@ fn kit_macro_runs_every_public_behaviour() {
             include_str!("../src/store/testing/refresh_tokens.rs"),
         ),
         ("api_keys", include_str!("../src/store/testing/api_keys.rs")),
+        ("invites", include_str!("../src/store/testing/invites.rs")),
         ("throttle", include_str!("../src/store/testing/throttle.rs")),
     ] {
         let arm = macro_source

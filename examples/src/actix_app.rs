@@ -57,11 +57,18 @@ pub fn routes(demo: Demo) -> impl FnOnce(&mut web::ServiceConfig) {
                 get_or_head().to(whoami).wrap(guard(policies::whoami())),
             ))
             .service(resource(
-                "/admin/users",
+                "/admin/invites",
                 POST,
                 web::post()
-                    .to(create_user)
-                    .wrap(guard(policies::create_user())),
+                    .to(create_invite)
+                    .wrap(guard(policies::create_invite())),
+            ))
+            .service(resource(
+                "/admin/invites/accept",
+                POST,
+                web::post()
+                    .to(accept_invite)
+                    .wrap(guard(policies::accept_invite())),
             ))
             .service(resource(
                 "/admin/users/me",
@@ -127,12 +134,22 @@ async fn whoami(demo: web::Data<Demo>, MaybeAuthUser(user): MaybeAuthUser) -> Ht
     into_actix_response(demo.whoami(user.as_deref()))
 }
 
-async fn create_user(
+async fn create_invite(
     demo: web::Data<Demo>,
+    _admin: AuthUser,
+    CappedBody(body): CappedBody,
+) -> HttpResponse {
+    into_actix_response(demo.create_invite(&body).await)
+}
+
+async fn accept_invite(
+    demo: web::Data<Demo>,
+    request: actix_web::HttpRequest,
     user: AuthUser,
     CappedBody(body): CappedBody,
 ) -> HttpResponse {
-    into_actix_response(demo.create_user(&user, &body).await)
+    let query = Some(request.query_string()).filter(|query| !query.is_empty());
+    into_actix_response(demo.accept_invite(&user, query, &body).await)
 }
 
 async fn user_me(demo: web::Data<Demo>, user: AuthUser) -> HttpResponse {

@@ -22,7 +22,7 @@ use auth_axum::{AuthLayer, AuthUser, LimitedBody, auth_routes, jwks_route};
 use auth_core::http::method_not_allowed;
 use auth_core::{AuthError, RoutePolicy};
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 use axum::routing::{MethodRouter, get, post};
 use http::Method;
@@ -59,8 +59,12 @@ pub fn router(demo: Demo) -> Router {
             guarded(GET, get(whoami), policies::whoami()),
         )
         .route(
-            "/admin/users",
-            guarded(POST, post(create_user), policies::create_user()),
+            "/admin/invites",
+            guarded(POST, post(create_invite), policies::create_invite()),
+        )
+        .route(
+            "/admin/invites/accept",
+            guarded(POST, post(accept_invite), policies::accept_invite()),
         )
         .route(
             "/admin/users/me",
@@ -106,12 +110,21 @@ async fn whoami(State(demo): State<Demo>, caller: Option<AuthUser>) -> Response 
     auth_axum::into_response(demo.whoami(caller.as_deref()))
 }
 
-async fn create_user(
+async fn create_invite(
     State(demo): State<Demo>,
-    AuthUser(caller): AuthUser,
+    AuthUser(_admin): AuthUser,
     LimitedBody(body): LimitedBody,
 ) -> Response {
-    auth_axum::into_response(demo.create_user(&caller, &body).await)
+    auth_axum::into_response(demo.create_invite(&body).await)
+}
+
+async fn accept_invite(
+    State(demo): State<Demo>,
+    AuthUser(caller): AuthUser,
+    RawQuery(query): RawQuery,
+    LimitedBody(body): LimitedBody,
+) -> Response {
+    auth_axum::into_response(demo.accept_invite(&caller, query.as_deref(), &body).await)
 }
 
 async fn user_me(State(demo): State<Demo>, AuthUser(caller): AuthUser) -> Response {

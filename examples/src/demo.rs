@@ -20,7 +20,10 @@
 
 use auth_core::error::AuthError;
 use auth_core::password::{HashingLimits, PasswordHasher, PasswordPolicy};
+use auth_core::invite::Invites;
+use auth_core::provider::AuthenticationInput;
 use auth_core::provider::EmailPass;
+use auth_core::provider::emailpass::normalize_email;
 use auth_core::refresh::RefreshSettings;
 use auth_core::reset::{PasswordReset, ResetNotifier};
 use auth_core::response::json_response;
@@ -31,10 +34,12 @@ use auth_core::throttle::ThrottleSettings;
 use auth_core::token::{Algorithm, Key, KeySet, TokenConfig};
 use auth_core::{AuthModule, Authenticated, BuildError};
 use bytes::Bytes;
+use http::header::{CACHE_CONTROL, HeaderValue};
 use http::{Response, StatusCode};
 use serde_json::{Map, Value, json};
 use sqlx::Row as _;
 use sqlx::SqlitePool;
+use std::sync::Arc;
 
 use crate::config::{ConfigError, DemoConfig, SigningConfig};
 
@@ -58,8 +63,15 @@ pub mod policies {
         customer_me().allow_unauthenticated()
     }
 
-    /// `POST /admin/users`: bearer, actor `user`, unregistered allowed.
-    pub fn create_user() -> RoutePolicy {
+    /// `POST /admin/invites`: a registered admin by bearer or session, as for
+    /// API keys ([`manage_api_keys`]).
+    pub fn create_invite() -> RoutePolicy {
+        manage_api_keys()
+    }
+
+    /// `POST /admin/invites/accept`: bearer, actor `user`, unregistered allowed
+    /// (the register token of a fresh identity). The invite token is the proof.
+    pub fn accept_invite() -> RoutePolicy {
         RoutePolicy::actor_types(["user"]).allow_unregistered()
     }
 
@@ -125,6 +137,7 @@ impl ResetNotifier for LogNotifier {
 pub struct Demo {
     /// The auth module the adapters mount and guard routes with.
     pub auth: AuthModule,
+    invites: Invites,
     db: SqlitePool,
 }
 
@@ -234,6 +247,7 @@ impl Demo {
             .await
             .map_err(|e| ConfigError::new("AUTH_DATABASE_URL", e.to_string()))?;
         let db = store.pool().clone();
+        let invite_store = Arc::new(store.clone());
         for statement in DEMO_SCHEMA {
             sqlx::query(*statement).execute(&db).await.map_err(|e| {
                 ConfigError::new(
@@ -267,7 +281,8 @@ impl Demo {
                 BuildError::MissingAudience => ConfigError::new("AUTH_AUDIENCE", error.to_string()),
                 other => ConfigError::new(key_variable(&config.signing), other.to_string()),
             })?;
-        Ok(Self { auth, db })
+        let invites = Invites::new(invite_store, auth.clock().clone());
+        Ok(Self { auth, invites, db })
     }
 
     /// `GET /health`
@@ -285,9 +300,88 @@ impl Demo {
         self.respond(self.actor_me(Actor::Customer, caller).await)
     }
 
-    /// `POST /admin/users`
-    pub async fn create_user(&self, caller: &Authenticated, body: &[u8]) -> Response<Bytes> {
-        self.respond(self.create_actor(Actor::User, caller, body).await)
+    /// `POST /admin/invites` `{"email"}`: an invite, its token shown once.
+    pub async fn create_invite(&self, body: &[u8]) -> Response<Bytes> {
+        let result = async {
+            let email = required_email(&parse_json_body(body)?)?;
+            let (record, token) = self.invites.create(&email).await?;
+            Ok(no_store(json_response(
+                StatusCode::OK,
+                &json!({"invite": {
+                    "id": record.id,
+                    "email": record.email,
+                    "token": token.as_str(),
+                    "expires_at": record.expires_at,
+                    "accepted": false,
+                }}),
+            )))
+        };
+        self.respond(result.await)
+    }
+
+    /// `POST /admin/invites/accept?token=`: the caller's fresh identity becomes
+    /// the invited admin user. `query` is the raw query string.
+    pub async fn accept_invite(
+        &self,
+        caller: &Authenticated,
+        query: Option<&str>,
+        body: &[u8],
+    ) -> Response<Bytes> {
+        self.respond(self.accept_invite_for(caller, query, body).await)
+    }
+
+    /// The `user --email E --password P` subcommand: an identity with that
+    /// e-mail and password, linked to a new admin user. Returns the user's id.
+    /// An e-mail that already has an identity or an admin user is refused.
+    pub async fn create_admin(&self, email: &str, password: &str) -> Result<String, AuthError> {
+        let email = self.unused_admin_email(email).await?;
+        let input = AuthenticationInput::from_body(json!({"email": email, "password": password}));
+        let identity = match self.auth.service().register("emailpass", &input).await? {
+            auth_core::provider::ProviderOutcome::Authenticated(identity) => identity,
+            auth_core::provider::ProviderOutcome::Failed(message) => {
+                return Err(AuthError::InvalidData(message));
+            }
+            _ => return Err(AuthError::Internal),
+        };
+        let id = self
+            .insert_actor(Actor::User, Some(&email), &ActorFields::default())
+            .await?;
+        let linked = self
+            .auth
+            .service()
+            .identities()
+            .link_actor(&identity.id, "user", &id)
+            .await;
+        if let Err(error) = linked {
+            self.delete_actor(Actor::User, &id).await;
+            return Err(error.into());
+        }
+        Ok(id)
+    }
+
+    /// The `user --email E --invite` subcommand: an invite for that e-mail;
+    /// returns its token. An e-mail that already has an admin user is refused.
+    pub async fn invite_admin(&self, email: &str) -> Result<String, AuthError> {
+        let email = self.unused_admin_email(email).await?;
+        let (_, token) = self.invites.create(&email).await?;
+        Ok(token.as_str().to_owned())
+    }
+
+    /// `email` normalised, if it is an e-mail address no admin user has yet.
+    async fn unused_admin_email(&self, email: &str) -> Result<String, AuthError> {
+        let email = required_email(&json!({ "email": email }))?;
+        let taken = sqlx::query("SELECT 1 FROM demo_user WHERE email = ?")
+            .bind(&email)
+            .fetch_optional(&self.db)
+            .await
+            .map_err(database_error)?
+            .is_some();
+        if taken {
+            return Err(AuthError::Duplicate(format!(
+                "an admin user with e-mail {email} exists"
+            )));
+        }
+        Ok(email)
     }
 
     /// `GET /admin/users/me`
@@ -317,7 +411,10 @@ impl Demo {
                 .await?;
             let mut key = api_key_json(&record);
             key["token"] = json!(secret.as_str());
-            Ok(json_response(StatusCode::OK, &json!({ "api_key": key })))
+            Ok(no_store(json_response(
+                StatusCode::OK,
+                &json!({ "api_key": key }),
+            )))
         };
         self.respond(result.await)
     }
@@ -356,6 +453,77 @@ impl Demo {
         result.unwrap_or_else(|error| self.error(&error))
     }
 
+    async fn accept_invite_for(
+        &self,
+        caller: &Authenticated,
+        query: Option<&str>,
+        body: &[u8],
+    ) -> Result<Response<Bytes>, AuthError> {
+        if !caller.actor_id.is_empty() {
+            return Err(AuthError::InvalidData(
+                "Request already authenticated as a user.".into(),
+            ));
+        }
+        let token = query
+            .and_then(|query| {
+                form_urlencoded::parse(query.as_bytes())
+                    .find(|(name, _)| name == "token")
+                    .map(|(_, token)| token.into_owned())
+            })
+            .unwrap_or_default();
+        let invite = self.invites.pending(&token).await?;
+        let fields = ActorFields::from_body(&parse_json_body(body)?)?;
+        let id = self
+            .insert_actor(Actor::User, Some(&invite.email), &fields)
+            .await?;
+        // The invite is spent and the identity linked in one store transaction;
+        // the demo's own row is written first and removed if that fails, so a
+        // refused accept leaves nothing behind.
+        let accepted = self
+            .invites
+            .accept(&token, &caller.auth_identity_id, "user", &id)
+            .await;
+        if let Err(error) = accepted {
+            self.delete_actor(Actor::User, &id).await;
+            return Err(error);
+        }
+        let record = self
+            .load(Actor::User, &id)
+            .await?
+            .ok_or(AuthError::Internal)?;
+        Ok(json_response(StatusCode::OK, &json!({ "user": record })))
+    }
+
+    /// Inserts an actor row; returns its new id.
+    async fn insert_actor(
+        &self,
+        actor: Actor,
+        email: Option<&str>,
+        fields: &ActorFields,
+    ) -> Result<String, AuthError> {
+        let id = auth_core::identity::new_id(actor.id_prefix());
+        sqlx::query(actor.insert_sql())
+            .bind(&id)
+            .bind(email)
+            .bind(&fields.first_name)
+            .bind(&fields.last_name)
+            .execute(&self.db)
+            .await
+            .map_err(database_error)?;
+        Ok(id)
+    }
+
+    /// Removes an actor row that could not be linked.
+    async fn delete_actor(&self, actor: Actor, id: &str) {
+        if let Err(error) = sqlx::query(actor.delete_sql())
+            .bind(id)
+            .execute(&self.db)
+            .await
+        {
+            tracing::error!(%error, actor_id = id, "removing an unlinked actor failed");
+        }
+    }
+
     async fn create_actor(
         &self,
         actor: Actor,
@@ -369,15 +537,9 @@ impl Demo {
             )));
         }
         let fields = ActorFields::from_body(&parse_json_body(body)?)?;
-        let id = auth_core::identity::new_id(actor.id_prefix());
-        sqlx::query(actor.insert_sql())
-            .bind(&id)
-            .bind(&fields.email)
-            .bind(&fields.first_name)
-            .bind(&fields.last_name)
-            .execute(&self.db)
-            .await
-            .map_err(database_error)?;
+        let id = self
+            .insert_actor(actor, fields.email.as_deref(), &fields)
+            .await?;
         match self
             .auth
             .service()
@@ -388,10 +550,7 @@ impl Demo {
             Ok(_) => {}
             Err(error) => {
                 // Keep no orphan actor behind; report the link failure.
-                let _ = sqlx::query(actor.delete_sql())
-                    .bind(&id)
-                    .execute(&self.db)
-                    .await;
+                self.delete_actor(actor, &id).await;
                 return Err(match error {
                     StoreError::AlreadyLinked(_) => AuthError::InvalidData(format!(
                         "Request already authenticated as a {actor_type}."
@@ -455,17 +614,34 @@ fn api_key_json(record: &auth_core::store::ApiKeyRecord) -> Value {
     })
 }
 
+/// A demo-table error, read as the library reads its own: a busy or locked
+/// database, a timeout or a lost connection is `503`, never `500`.
 fn database_error(error: sqlx::Error) -> AuthError {
-    tracing::error!(%error, "demo database error");
-    match error {
-        sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
-            AuthError::Unavailable
+    AuthError::from(StoreError::from(error))
+}
+
+/// `response` marked `Cache-Control: no-store`: it shows a secret once.
+fn no_store(mut response: Response<Bytes>) -> Response<Bytes> {
+    response
+        .headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// The required `email` of a body, normalised as the emailpass provider does.
+fn required_email(body: &Value) -> Result<String, AuthError> {
+    match body.get("email") {
+        Some(Value::String(email)) if email.contains('@') && email.len() <= 256 => {
+            Ok(normalize_email(email))
         }
-        _ => AuthError::Internal,
+        _ => Err(AuthError::InvalidData(
+            "email must be an e-mail address".into(),
+        )),
     }
 }
 
 /// The optional `email`, `first_name`, `last_name` of a create request.
+#[derive(Default)]
 struct ActorFields {
     email: Option<String>,
     first_name: Option<String>,

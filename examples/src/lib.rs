@@ -7,6 +7,7 @@
 //! - [`config`]: the environment variables, read once;
 //! - [`demo`]: the actor layer's handlers and route policies;
 //! - [`server`]: starting a server on its own thread;
+//! - [`cli`]: the binaries' `user` subcommand (the first admin, invites);
 //! - [`axum_app`], [`actix_app`], [`warp_app`]: the routing, one file each.
 //!
 //! Run one with `cargo run -p examples --bin axum-store` (or `actix-store`,
@@ -25,6 +26,7 @@
 
 pub mod actix_app;
 pub mod axum_app;
+pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod server;

@@ -181,6 +181,8 @@ pub type Shutdown = std::pin::Pin<Box<dyn Future<Output = ()> + Send + 'static>>
 
 /// The body of each demo binary: read the configuration, start, print where,
 /// run until Ctrl-C. A bad setting prints one line naming it and exits with 2.
+/// `<binary> user ...` runs the [`user` subcommand](crate::cli) instead: one
+/// line on standard output and exit 0, or one line on standard error and exit 1.
 pub fn run_main(start: fn(crate::config::DemoConfig) -> Result<RunningServer, StartError>) {
     crate::init_tracing();
     let config = match crate::config::DemoConfig::from_env() {
@@ -190,6 +192,21 @@ pub fn run_main(start: fn(crate::config::DemoConfig) -> Result<RunningServer, St
             std::process::exit(2);
         }
     };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("user") {
+        match crate::cli::user_command(&args[1..], &config) {
+            Ok(line) => println!("{line}"),
+            Err(line) => {
+                eprintln!("{line}");
+                std::process::exit(1);
+            }
+        }
+        return;
+    }
+    if let Some(unknown) = args.first() {
+        eprintln!("unknown subcommand {unknown:?}; the only one is `user`");
+        std::process::exit(1);
+    }
     let database = config.database_url.clone();
     let server = match start(config) {
         Ok(server) => server,

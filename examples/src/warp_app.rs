@@ -53,14 +53,30 @@ pub fn routes(demo: Demo) -> BoxedFilter<(warp::reply::Response,)> {
         .and(auth.optional(policies::whoami()))
         .and(with_demo.clone())
         .map(|user: Option<AuthUser>, demo: Demo| demo.whoami(user.as_deref()));
-    let create_user = warp::path!("admin" / "users")
+    let create_invite = warp::path!("admin" / "invites")
         .and(methods(POST))
-        .and(auth.user(policies::create_user()))
+        .and(auth.user(policies::create_invite()))
         .and(auth.body())
         .and(with_demo.clone())
-        .then(|user: AuthUser, body: Bytes, demo: Demo| async move {
-            demo.create_user(&user, &body).await
+        .then(|_admin: AuthUser, body: Bytes, demo: Demo| async move {
+            demo.create_invite(&body).await
         });
+    let accept_invite = warp::path!("admin" / "invites" / "accept")
+        .and(methods(POST))
+        .and(auth.user(policies::accept_invite()))
+        .and(
+            warp::query::raw()
+                .map(Some)
+                .or(warp::any().map(|| None))
+                .unify(),
+        )
+        .and(auth.body())
+        .and(with_demo.clone())
+        .then(
+            |user: AuthUser, query: Option<String>, body: Bytes, demo: Demo| async move {
+                demo.accept_invite(&user, query.as_deref(), &body).await
+            },
+        );
     let user_me = warp::path!("admin" / "users" / "me")
         .and(methods(GET))
         .and(auth.user(policies::user_me()))
@@ -90,7 +106,9 @@ pub fn routes(demo: Demo) -> BoxedFilter<(warp::reply::Response,)> {
         .unify()
         .or(whoami)
         .unify()
-        .or(create_user)
+        .or(create_invite)
+        .unify()
+        .or(accept_invite)
         .unify()
         .or(user_me)
         .unify()

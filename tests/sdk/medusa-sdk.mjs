@@ -3,6 +3,9 @@
 //
 // Usage: node medusa-sdk.mjs http://127.0.0.1:9000
 //
+// The admin flow starts from an admin the operator made with the binary's
+// `user` subcommand, named by SDK_ADMIN_EMAIL and SDK_ADMIN_PASSWORD.
+//
 // Where the flow needs a password reset token, the script prints
 // `need-reset-token <email>` and reads the token from standard input: the
 // test harness plays the user reading the demo's notifier output.
@@ -165,6 +168,46 @@ const afterReset = await sdk.auth.login("customer", "emailpass", { email, passwo
 assert.equal(claimsOf(afterReset).actor_id, customer.id);
 assert.equal((await sdk.store.customer.retrieve()).customer.id, customer.id);
 check("auth.login with the new password");
+
+// --- Admins only by invite: the operator's admin invites, a fresh identity accepts ---
+const adminEmail = process.env.SDK_ADMIN_EMAIL;
+const adminPassword = process.env.SDK_ADMIN_PASSWORD;
+assert.ok(adminEmail && adminPassword, "SDK_ADMIN_EMAIL and SDK_ADMIN_PASSWORD are required");
+const jwtSdk = () => new Medusa({ baseUrl, auth: { type: "jwt", jwtTokenStorageMethod: "memory" } });
+const operator = jwtSdk();
+await operator.auth.login("user", "emailpass", { email: adminEmail, password: adminPassword });
+const invitedEmail = `invited-${email}`;
+const { invite } = await operator.admin.invite.create({ email: invitedEmail });
+assert.equal(invite.email, invitedEmail);
+assert.equal(invite.accepted, false);
+assert.match(invite.token, /^inv_/);
+check("admin.invite.create");
+
+const newcomer = jwtSdk();
+await newcomer.auth.register("user", "emailpass", { email: invitedEmail, password });
+// Registering alone makes no admin.
+await assert.rejects(newcomer.admin.user.me(), (error) => error.status === 401);
+const { user } = await newcomer.admin.invite.accept({
+  invite_token: invite.token,
+  email: invitedEmail,
+  first_name: "Grace",
+});
+assert.equal(user.email, invitedEmail);
+assert.equal(user.first_name, "Grace");
+check("admin.invite.accept");
+
+await newcomer.auth.login("user", "emailpass", { email: invitedEmail, password });
+assert.equal((await newcomer.admin.user.me()).user.id, user.id);
+check("admin.user.me after the invite");
+
+// The invite is single use.
+const latecomer = jwtSdk();
+await latecomer.auth.register("user", "emailpass", { email: `late-${email}`, password });
+await assert.rejects(
+  latecomer.admin.invite.accept({ invite_token: invite.token, email: `late-${email}` }),
+  (error) => error.status === 401 && error.message === "Invalid invite",
+);
+check("admin.invite.accept replayed");
 
 console.log(`sdk: ${checks.join(", ")}`);
 console.log("sdk: all checks passed");

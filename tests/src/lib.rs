@@ -248,6 +248,40 @@ impl App {
         .await
     }
 
+    /// Creates an admin user for `email` (password [`PASSWORD`]) as an operator
+    /// would, with the demo binary's `user` subcommand on this server's
+    /// database, and logs in: returns the admin's token.
+    pub async fn admin_token(&self, email: &str) -> String {
+        let args = ["--email", email, "--password", PASSWORD].map(String::from);
+        let config = self.config.clone();
+        let line = tokio::task::spawn_blocking(move || examples::cli::user_command(&args, &config))
+            .await
+            .expect("the user subcommand ran")
+            .unwrap_or_else(|error| panic!("user subcommand failed: {error}"));
+        assert!(line.starts_with("user user_"), "{line}");
+        let login = self.login("user", email, PASSWORD).await;
+        assert_eq!(login.status, 200, "{}", login.text());
+        login.token()
+    }
+
+    /// Invites `email` with `admin`'s token; returns the invite token.
+    pub async fn invite(&self, admin: &str, email: &str) -> String {
+        let invited = self
+            .post_as("/admin/invites", admin, &json!({"email": email}))
+            .await;
+        assert_eq!(invited.status, 200, "{}", invited.text());
+        invited.json()["invite"]["token"]
+            .as_str()
+            .expect("invite token")
+            .to_owned()
+    }
+
+    /// Accepts `invite` with `token` (a fresh identity's register token).
+    pub async fn accept_invite(&self, token: &str, invite: &str) -> Reply {
+        let path = format!("/admin/invites/accept?token={invite}");
+        self.post_as(&path, token, &json!({})).await
+    }
+
     /// Registers a customer, creates the customer actor, and logs in again:
     /// returns a registered customer's token.
     pub async fn customer_token(&self, email: &str) -> String {

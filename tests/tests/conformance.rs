@@ -84,6 +84,9 @@ suite! {
         parallel_refreshes_with_one_token_succeed_once,
         api_key_is_accepted_and_then_revoked,
         api_keys_need_a_caller_linked_in_app_metadata,
+        c1_admin_only_by_invite,
+        m8_api_key_secret_is_not_cached,
+        m9_busy_database_is_503,
         failed_logins_are_throttled_with_retry_after,
         h1_reset_requests_and_other_registrations_cannot_lock_a_login,
         h5_parallel_wrong_passwords_cannot_overshoot_the_limit,
@@ -636,14 +639,10 @@ mod cases {
     }
 
     pub async fn admin_user_flow_works_with_user_actor(app: App) {
+        let admin = app.admin_token(&unique_email("first-admin")).await;
+        let invite = app.invite(&admin, "admin@example.com").await;
         let token = app.register("user", "admin@example.com").await.token();
-        let created = app
-            .post_as(
-                "/admin/users",
-                &token,
-                &json!({"email": "admin@example.com"}),
-            )
-            .await;
+        let created = app.accept_invite(&token, &invite).await;
         assert_eq!(created.status, 200, "{}", created.text());
         assert!(
             created.json()["user"]["id"]
@@ -725,12 +724,7 @@ mod cases {
     }
 
     async fn admin_token(app: &App, email: &str) -> String {
-        let token = app.register("user", email).await.token();
-        let created = app
-            .post_as("/admin/users", &token, &json!({"email": email}))
-            .await;
-        assert_eq!(created.status, 200, "{}", created.text());
-        app.login("user", email, PASSWORD).await.token()
+        app.admin_token(email).await
     }
 
     pub async fn session_cookie_authenticates_and_logout_destroys_it(app: App) {
@@ -1165,6 +1159,139 @@ mod cases {
         }
     }
 
+    /// C1: registering gives an unregistered identity and nothing more; an
+    /// admin comes only from an invite, which is single use.
+    pub async fn c1_admin_only_by_invite(app: App) {
+        let email = unique_email("self-made");
+        let token = app.register("user", &email).await.token();
+        let promoted = app
+            .post_as("/admin/users", &token, &json!({"email": email}))
+            .await;
+        assert!(
+            [404, 405].contains(&promoted.status),
+            "POST /admin/users answered {}: {}",
+            promoted.status,
+            promoted.text()
+        );
+        let keys = app
+            .post_as("/admin/api-keys", &token, &json!({"title": "mine"}))
+            .await;
+        assert_eq!(keys.status, 401, "{}", keys.text());
+        // Nor can it invite itself.
+        let invited = app
+            .post_as("/admin/invites", &token, &json!({"email": email}))
+            .await;
+        assert_eq!(invited.status, 401, "{}", invited.text());
+
+        // An admin's invite works once, for the identity that presents it.
+        let admin = app.admin_token(&unique_email("operator")).await;
+        let invited = app
+            .post_as("/admin/invites", &admin, &json!({"email": email}))
+            .await;
+        assert_eq!(invited.status, 200, "{}", invited.text());
+        assert_eq!(invited.header("cache-control"), Some("no-store"));
+        let body = invited.json()["invite"].clone();
+        assert_eq!(body["email"], json!(email));
+        assert_eq!(body["accepted"], json!(false));
+        let seven_days = 7 * 24 * 3600;
+        let expires_at = body["expires_at"].as_u64().unwrap();
+        assert!(expires_at.abs_diff(now() + seven_days) < 60, "{body}");
+        let invite = body["token"].as_str().unwrap().to_owned();
+
+        // Unknown, missing and expired-looking tokens: 401, nothing created.
+        for path in [
+            "/admin/invites/accept?token=inv_unknown".to_owned(),
+            "/admin/invites/accept".to_owned(),
+            format!("/admin/invites/accept?token={invite}x"),
+        ] {
+            let refused = app.post_as(&path, &token, &json!({})).await;
+            assert_eq!(refused.status, 401, "{path}: {}", refused.text());
+            assert_eq!(
+                refused.json(),
+                json!({"type": "unauthorized", "message": "Invalid invite"})
+            );
+        }
+
+        // Parallel accepts of one invite by distinct fresh identities: one wins.
+        let mut racers = Vec::new();
+        for racer in 0..6 {
+            let email = unique_email(&format!("racer{racer}"));
+            racers.push(app.register("user", &email).await.token());
+        }
+        racers.push(token.clone());
+        let answers =
+            futures_join_all(racers.iter().map(|racer| app.accept_invite(racer, &invite))).await;
+        let statuses: Vec<u16> = answers.iter().map(|reply| reply.status).collect();
+        assert_eq!(
+            statuses.iter().filter(|status| **status == 200).count(),
+            1,
+            "{statuses:?}"
+        );
+        assert!(
+            statuses.iter().all(|status| [200, 401].contains(status)),
+            "{statuses:?}"
+        );
+        let winner = answers.iter().find(|reply| reply.status == 200).unwrap();
+        assert_eq!(winner.json()["user"]["email"], json!(email));
+
+        // Used: the invite is spent for everyone, the winner included.
+        for racer in &racers {
+            let again = app.accept_invite(racer, &invite).await;
+            assert!([400, 401].contains(&again.status), "{}", again.text());
+        }
+        // Exactly one of the racers is an admin now.
+        let mut admins = 0;
+        for racer in &racers {
+            let refreshed = app
+                .send(
+                    Method::POST,
+                    "/auth/token/refresh",
+                    &[("authorization", &format!("Bearer {racer}"))],
+                    None,
+                )
+                .await;
+            let fresh = refreshed.token();
+            admins += usize::from(app.get_as("/admin/users/me", &fresh).await.status == 200);
+        }
+        assert_eq!(admins, 1);
+    }
+
+    /// M8: the one answer that shows an API key's secret is never cached.
+    pub async fn m8_api_key_secret_is_not_cached(app: App) {
+        let admin = admin_token(&app, &unique_email("no-store")).await;
+        let created = app
+            .post_as("/admin/api-keys", &admin, &json!({"title": "cache"}))
+            .await;
+        assert_eq!(created.status, 200, "{}", created.text());
+        assert_eq!(created.header("cache-control"), Some("no-store"));
+    }
+
+    /// M9: while another process holds the database's write lock past the busy
+    /// timeout, a demo write answers `503` (as the library's own stores do),
+    /// never `500`.
+    pub async fn m9_busy_database_is_503(app: App) {
+        let token = app
+            .register("customer", &unique_email("busy"))
+            .await
+            .token();
+        let url = format!("sqlite://{}", app.database().display());
+        let holder = auth_core::store::SqliteStore::connect(&url).await.unwrap();
+        let lock = holder.pool().begin_with("BEGIN EXCLUSIVE").await.unwrap();
+        let created = app
+            .post_as(
+                "/store/customers",
+                &token,
+                &json!({"email": "busy@example.com"}),
+            )
+            .await;
+        drop(lock);
+        assert_eq!(created.status, 503, "{}", created.text());
+        assert_eq!(created.json()["type"], "unexpected_state");
+        // Once the lock is gone the same request succeeds.
+        let retried = app.post_as("/store/customers", &token, &json!({})).await;
+        assert_eq!(retried.status, 200, "{}", retried.text());
+    }
+
     /// Standard base64 with padding, for Basic credentials.
     fn base64_std(text: &str) -> String {
         let url = base64_url::encode(text.as_bytes())
@@ -1356,12 +1483,20 @@ mod cases {
 
     /// Runs the SDK script and answers its `need-reset-token <email>` lines
     /// with the token the demo's notifier printed. Returns (success, stdout, stderr).
-    fn drive_sdk_script(script: &std::path::Path, url: &str) -> (bool, String, String) {
+    /// The operator's admin (`SDK_ADMIN_EMAIL`, password [`PASSWORD`]) is in
+    /// the script's environment.
+    fn drive_sdk_script(
+        script: &std::path::Path,
+        url: &str,
+        admin_email: &str,
+    ) -> (bool, String, String) {
         use std::io::{BufRead as _, Read as _, Write as _};
         use std::process::{Command, Stdio};
         let mut child = Command::new("node")
             .arg(script)
             .arg(url)
+            .env("SDK_ADMIN_EMAIL", admin_email)
+            .env("SDK_ADMIN_PASSWORD", PASSWORD)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -1407,8 +1542,10 @@ mod cases {
         );
         let url = app.url();
         let script = sdk_dir.join("medusa-sdk.mjs");
+        let admin_email = unique_email("sdk-operator");
+        app.admin_token(&admin_email).await;
         let (success, stdout, stderr) =
-            tokio::task::spawn_blocking(move || drive_sdk_script(&script, &url))
+            tokio::task::spawn_blocking(move || drive_sdk_script(&script, &url, &admin_email))
                 .await
                 .expect("join");
         assert!(

@@ -6,9 +6,9 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use super::{
-    ApiKeyRecord, ApiKeyStore, IdentityStore, RefreshRotation, RefreshTokenRecord,
-    RefreshTokenStore, ResetTokenRecord, ResetTokenStore, RevocationStore, SessionRecord,
-    SessionStore, StoreError, ThrottleStore,
+    ApiKeyRecord, ApiKeyStore, IdentityStore, InviteRecord, InviteStore, RefreshRotation,
+    RefreshTokenRecord, RefreshTokenStore, ResetTokenRecord, ResetTokenStore, RevocationStore,
+    SessionRecord, SessionStore, StoreError, ThrottleStore,
 };
 use crate::identity::{AuthIdentity, LinkError, Metadata, ProviderIdentity};
 
@@ -30,6 +30,8 @@ struct State {
     refresh_tokens: HashMap<String, (RefreshTokenRecord, bool)>,
     revoked_families: HashSet<String>,
     api_keys: Vec<ApiKeyRecord>,
+    /// Invites by token hash.
+    invites: HashMap<String, InviteRecord>,
     /// Throttle counters: key to (window start, count).
     throttle: HashMap<String, (u64, u64)>,
     /// The newest throttle window seen; counters of older windows are dropped
@@ -395,6 +397,66 @@ impl ApiKeyStore for MemoryStore {
             .ok_or_else(|| StoreError::NotFound(id.to_owned()))?;
         key.revoked_at.get_or_insert(now);
         Ok(key.clone())
+    }
+}
+
+#[async_trait]
+impl InviteStore for MemoryStore {
+    async fn create_invite(&self, record: &InviteRecord) -> Result<(), StoreError> {
+        let mut state = self.state()?;
+        if state.invites.contains_key(&record.token_hash)
+            || state.invites.values().any(|invite| invite.id == record.id)
+        {
+            return Err(StoreError::Conflict("invite".into()));
+        }
+        state
+            .invites
+            .insert(record.token_hash.clone(), record.clone());
+        Ok(())
+    }
+
+    async fn invite_by_token_hash(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<InviteRecord>, StoreError> {
+        Ok(self.state()?.invites.get(token_hash).cloned())
+    }
+
+    async fn accept_invite(
+        &self,
+        token_hash: &str,
+        now: u64,
+        auth_identity_id: &str,
+        actor_type: &str,
+        actor_id: &str,
+    ) -> Result<Option<InviteRecord>, StoreError> {
+        // One lock for the check and both writes: atomic like the SQLite transaction.
+        let mut state = self.state()?;
+        let pending = state
+            .invites
+            .get(token_hash)
+            .is_some_and(|invite| invite.accepted_at.is_none() && invite.expires_at > now);
+        if !pending {
+            return Ok(None);
+        }
+        let identity = state
+            .identities
+            .get(auth_identity_id)
+            .ok_or_else(|| StoreError::NotFound(auth_identity_id.to_owned()))?;
+        let mut linked = identity.clone();
+        linked
+            .link_actor(actor_type, actor_id)
+            .map_err(|error| match error {
+                LinkError::AlreadyLinked(actor_type) => StoreError::AlreadyLinked(actor_type),
+                _ => StoreError::InvalidActorType,
+            })?;
+        state.identities.insert(linked.id.clone(), linked);
+        let invite = state
+            .invites
+            .get_mut(token_hash)
+            .ok_or_else(|| StoreError::NotFound(token_hash.to_owned()))?;
+        invite.accepted_at = Some(now);
+        Ok(Some(invite.clone()))
     }
 }
 

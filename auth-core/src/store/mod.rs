@@ -8,6 +8,8 @@
 //!   Medusa's `auth_identity` / `provider_identity` shape.
 //! - [`RevocationStore`]: deny-listed token ids and per-identity "tokens valid
 //!   after" times, checked on every authenticated request.
+//! - [`InviteStore`]: single-use invites, accepted atomically with the link of
+//!   the new actor.
 //!
 //! ```
 //! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
@@ -354,6 +356,65 @@ pub trait ApiKeyStore: Send + Sync + 'static {
     ) -> Result<Option<ApiKeyRecord>, StoreError>;
     /// Marks a key revoked at `now`; [`StoreError::NotFound`] if there is no such key.
     async fn revoke_api_key(&self, id: &str, now: u64) -> Result<ApiKeyRecord, StoreError>;
+}
+
+/// A pending or accepted invitation to become an admin user, as stored: the
+/// token only as its SHA-256 hash.
+#[derive(Clone, PartialEq, Eq)]
+pub struct InviteRecord {
+    /// `invite_...`
+    pub id: String,
+    /// The e-mail the admin user will have.
+    pub email: String,
+    /// SHA-256 of the invite token, base64url.
+    pub token_hash: String,
+    /// Creation time, Unix seconds.
+    pub created_at: u64,
+    /// Expiry, Unix seconds: the invite is accepted only before it.
+    pub expires_at: u64,
+    /// When the invite was accepted, Unix seconds; an accepted invite is spent.
+    pub accepted_at: Option<u64>,
+}
+
+impl std::fmt::Debug for InviteRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InviteRecord")
+            .field("id", &self.id)
+            .field("email", &self.email)
+            .field("token_hash", &Redacted::of(self.token_hash.as_bytes()))
+            .field("created_at", &self.created_at)
+            .field("expires_at", &self.expires_at)
+            .field("accepted_at", &self.accepted_at)
+            .finish()
+    }
+}
+
+/// Invites to become an actor (Medusa's admin invites).
+#[async_trait]
+pub trait InviteStore: Send + Sync + 'static {
+    /// Stores a new invite; [`StoreError::Conflict`] if its id or token hash is taken.
+    async fn create_invite(&self, record: &InviteRecord) -> Result<(), StoreError>;
+
+    /// The invite with this token hash, accepted or not.
+    async fn invite_by_token_hash(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<InviteRecord>, StoreError>;
+
+    /// Accepts the invite with this token hash and links the identity to the
+    /// actor, as one atomic operation: the invite must be unaccepted and
+    /// unexpired at `now`, and the link is refused as by
+    /// [`IdentityStore::link_actor`]. Returns the accepted invite, `None` for a
+    /// missing, used or expired invite (nothing changes then), or the link's
+    /// error (nothing changes either: the invite stays pending).
+    async fn accept_invite(
+        &self,
+        token_hash: &str,
+        now: u64,
+        auth_identity_id: &str,
+        actor_type: &str,
+        actor_id: &str,
+    ) -> Result<Option<InviteRecord>, StoreError>;
 }
 
 /// Fixed-window counters for throttling.

@@ -30,8 +30,8 @@
 //! revocations (`auth_revoked_token`, `auth_identity_revocation`, whose cut-off
 //! is in Unix milliseconds), sessions (`auth_session`), reset tokens
 //! (`auth_reset_token`), refresh tokens (`auth_refresh_token`,
-//! `auth_refresh_family_revoked`), API keys (`auth_api_key`) and throttle
-//! counters (`auth_throttle`). Rows with `deleted_at` set (Medusa's soft
+//! `auth_refresh_family_revoked`), API keys (`auth_api_key`), invites
+//! (`auth_invite`) and throttle counters (`auth_throttle`). Rows with `deleted_at` set (Medusa's soft
 //! delete) are treated as absent. Connections use WAL and a busy timeout, and a
 //! pool acquire timeout, so a locked or missing database fails closed with
 //! [`StoreError::Unavailable`] instead of hanging.
@@ -56,9 +56,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use sqlx::{Row as _, SqlSafeStr as _};
 
 use super::{
-    ApiKeyRecord, ApiKeyStore, IdentityStore, RefreshRotation, RefreshTokenRecord,
-    RefreshTokenStore, ResetTokenRecord, ResetTokenStore, RevocationStore, SessionRecord,
-    SessionStore, StoreError, ThrottleStore,
+    ApiKeyRecord, ApiKeyStore, IdentityStore, InviteRecord, InviteStore, RefreshRotation,
+    RefreshTokenRecord, RefreshTokenStore, ResetTokenRecord, ResetTokenStore, RevocationStore,
+    SessionRecord, SessionStore, StoreError, ThrottleStore,
 };
 use crate::clock::{SharedClock, SystemClock};
 use crate::identity::{AuthContext, AuthIdentity, Metadata, ProviderIdentity, is_valid_actor_type};
@@ -109,6 +109,11 @@ fn migrator() -> Migrator {
             3,
             "credential lifecycle",
             include_str!("../../migrations/sqlite/0003_credential_lifecycle.sql"),
+        ),
+        migration(
+            4,
+            "auth invites",
+            include_str!("../../migrations/sqlite/0004_auth_invites.sql"),
         ),
     ])
 }
@@ -906,6 +911,95 @@ impl ApiKeyStore for SqliteStore {
 }
 
 #[async_trait]
+impl InviteStore for SqliteStore {
+    async fn create_invite(&self, record: &InviteRecord) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO auth_invite \
+             (id, email, token_hash, created_at, expires_at, accepted_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )
+        .bind(&record.id)
+        .bind(&record.email)
+        .bind(&record.token_hash)
+        .bind(to_sql_int(record.created_at))
+        .bind(to_sql_int(record.expires_at))
+        .bind(record.accepted_at.map(to_sql_int))
+        .execute(&self.pool)
+        .await
+        .map_err(store_error)?;
+        Ok(())
+    }
+
+    async fn invite_by_token_hash(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<InviteRecord>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, email, token_hash, created_at, expires_at, accepted_at \
+             FROM auth_invite WHERE token_hash = ?1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?;
+        row.as_ref().map(invite_from_row).transpose()
+    }
+
+    async fn accept_invite(
+        &self,
+        token_hash: &str,
+        now: u64,
+        auth_identity_id: &str,
+        actor_type: &str,
+        actor_id: &str,
+    ) -> Result<Option<InviteRecord>, StoreError> {
+        if !is_valid_actor_type(actor_type) {
+            return Err(StoreError::InvalidActorType);
+        }
+        // One IMMEDIATE transaction: the conditional UPDATE spends the invite
+        // (of concurrent acceptors only one matches `accepted_at IS NULL`), and
+        // the link is the same conditional statement as `link_actor`. If the
+        // link is refused the transaction rolls back and the invite stays pending.
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(store_error)?;
+        let accepted = sqlx::query(
+            "UPDATE auth_invite SET accepted_at = ?2 \
+             WHERE token_hash = ?1 AND accepted_at IS NULL AND expires_at > ?2 \
+             RETURNING id, email, token_hash, created_at, expires_at, accepted_at",
+        )
+        .bind(token_hash)
+        .bind(to_sql_int(now))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(store_error)?;
+        let Some(accepted) = accepted else {
+            tx.rollback().await.map_err(store_error)?;
+            return Ok(None);
+        };
+        let invite = invite_from_row(&accepted)?;
+        let linked = sqlx::query(LINK_ACTOR)
+            .bind(actor_path(actor_type))
+            .bind(actor_id)
+            .bind(auth_identity_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        if linked.is_none() {
+            tx.rollback().await.map_err(store_error)?;
+            // Tells why (missing identity, already linked); never succeeds here.
+            self.explain_link_failure(auth_identity_id, actor_type)
+                .await?;
+            return Err(StoreError::AlreadyLinked(actor_type.to_owned()));
+        }
+        tx.commit().await.map_err(store_error)?;
+        Ok(Some(invite))
+    }
+}
+
+#[async_trait]
 impl ThrottleStore for SqliteStore {
     async fn hit(&self, key: &str, window_start: u64) -> Result<u64, StoreError> {
         // One upsert: concurrent hits on a key are counted, never lost.
@@ -1039,6 +1133,17 @@ fn api_key_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<ApiKeyRecord, Store
     })
 }
 
+fn invite_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<InviteRecord, StoreError> {
+    Ok(InviteRecord {
+        id: row.try_get("id").map_err(store_error)?,
+        email: row.try_get("email").map_err(store_error)?,
+        token_hash: row.try_get("token_hash").map_err(store_error)?,
+        created_at: u64_column(row, "auth_invite", "created_at")?,
+        expires_at: u64_column(row, "auth_invite", "expires_at")?,
+        accepted_at: optional_u64_column(row, "auth_invite", "accepted_at")?,
+    })
+}
+
 /// Reads a non-negative integer column (a time or a count).
 fn u64_column(row: &sqlx::sqlite::SqliteRow, table: &str, column: &str) -> Result<u64, StoreError> {
     let value: i64 = row.try_get(column).map_err(store_error)?;
@@ -1121,6 +1226,16 @@ fn parse_metadata(
 /// which only ever lengthens a revocation.
 fn to_sql_int(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+/// The store's reading of a sqlx error, for code beside a [`SqliteStore`]
+/// that runs its own SQL on the same pool (the demo's tables): a busy or locked
+/// database, a timeout or a lost connection is [`StoreError::Unavailable`]
+/// (`503`), a unique violation a [`StoreError::Conflict`].
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        store_error(error)
+    }
 }
 
 /// Maps sqlx errors onto the store's fail-closed vocabulary. Messages carry

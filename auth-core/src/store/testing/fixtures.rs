@@ -14,8 +14,8 @@ use serde_json::json;
 
 use crate::identity::{AuthContext, AuthIdentity, Metadata, ProviderIdentity};
 use crate::store::{
-    ApiKeyRecord, IdentityStore, RefreshRotation, RefreshTokenRecord, RefreshTokenStore,
-    ResetTokenRecord, SessionRecord,
+    ApiKeyRecord, IdentityStore, InviteRecord, RefreshRotation, RefreshTokenRecord,
+    RefreshTokenStore, ResetTokenRecord, SessionRecord,
 };
 
 /// How many tasks race in the concurrency tests.
@@ -132,4 +132,16 @@ pub async fn rotate<S: RefreshTokenStore + ?Sized>(
         .rotate_refresh_token(presented, successor, now + 3600, now)
         .await
         .unwrap()
+}
+
+/// A pending invite for `invite@example.com` that expires at `expires_at`.
+pub fn invite(id: &str, token_hash: &str, expires_at: u64) -> InviteRecord {
+    InviteRecord {
+        id: id.into(),
+        email: "invite@example.com".into(),
+        token_hash: token_hash.into(),
+        created_at: expires_at.saturating_sub(600),
+        expires_at,
+        accepted_at: None,
+    }
 }

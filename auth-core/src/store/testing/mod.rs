@@ -4,7 +4,7 @@
 //!
 //! Each store trait has a module of behaviour tests ([`identities`],
 //! [`revocations`], [`sessions`], [`reset_tokens`], [`refresh_tokens`],
-//! [`api_keys`], [`throttle`]): public async functions that take a fresh,
+//! [`api_keys`], [`invites`], [`throttle`]): public async functions that take a fresh,
 //! empty store and panic when it misbehaves. The concurrency tests ("of N
 //! concurrent consumers exactly one wins") spawn tasks, so they need a
 //! multi-threaded Tokio runtime to race for real.
@@ -54,6 +54,7 @@
 pub mod api_keys;
 pub mod fixtures;
 pub mod identities;
+pub mod invites;
 pub mod refresh_tokens;
 pub mod reset_tokens;
 pub mod revocations;
@@ -73,7 +74,7 @@ pub mod throttle;
 /// ```
 ///
 /// The traits are `identities`, `revocations`, `sessions`, `reset_tokens`,
-/// `refresh_tokens`, `api_keys` and `throttle`. The tests land in
+/// `refresh_tokens`, `api_keys`, `invites` and `throttle`. The tests land in
 /// `<name>::<trait>::<behaviour>`; names in scope where the macro is invoked
 /// are in scope in `setup` and `store`. The calling crate needs `tokio` with
 /// the `macros` and `rt-multi-thread` features: each test runs on a
@@ -103,7 +104,7 @@ macro_rules! __store_conformance {
     (@module $name:ident $setup:tt $store:tt []) => {
         $crate::__store_conformance!(
             @module $name $setup $store
-            [identities revocations sessions reset_tokens refresh_tokens api_keys throttle]
+            [identities revocations sessions reset_tokens refresh_tokens api_keys invites throttle]
         );
     };
     (@module $name:ident $setup:tt $store:tt [$($trait:ident)+]) => {
@@ -175,6 +176,16 @@ macro_rules! __store_conformance {
             api_key_with_a_taken_id_or_secret_hash_conflicts,
             revoking_an_api_key_sets_revoked_at_once,
             revoking_an_unknown_api_key_is_not_found,
+        ]);
+    };
+    (@trait invites $setup:tt $store:tt) => {
+        $crate::__store_conformance!(@tests invites $setup $store [
+            created_invite_is_found_by_its_token_hash,
+            invite_with_a_taken_id_or_token_hash_conflicts,
+            invite_is_accepted_only_once,
+            expired_or_unknown_invite_is_not_accepted,
+            refused_link_leaves_the_invite_pending,
+            concurrent_accepts_of_one_invite_have_exactly_one_winner,
         ]);
     };
     (@trait throttle $setup:tt $store:tt) => {
