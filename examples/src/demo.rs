@@ -19,8 +19,8 @@
 //! ```
 
 use auth_core::error::AuthError;
-use auth_core::password::{HashingLimits, PasswordHasher, PasswordPolicy};
 use auth_core::invite::Invites;
+use auth_core::password::{HashingLimits, PasswordHasher, PasswordPolicy};
 use auth_core::provider::AuthenticationInput;
 use auth_core::provider::EmailPass;
 use auth_core::provider::emailpass::normalize_email;
