@@ -8,8 +8,8 @@ use jsonwebtoken::Algorithm;
 /// Each rule of the verification is its own variant so that callers and tests can
 /// tell them apart. `Display` never contains any part of the token; member and
 /// claim names shown are fixed strings chosen by this crate. All variants other
-/// than [`TokenError::Signing`] and [`TokenError::Clock`] mean "invalid token"
-/// (`401`, `error="invalid_token"`).
+/// than [`TokenError::Signing`] mean "invalid token" (`401`,
+/// `error="invalid_token"`).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum TokenError {
@@ -69,9 +69,6 @@ pub enum TokenError {
     /// Issuing failed in the crypto backend.
     #[error("token could not be signed")]
     Signing,
-    /// The system clock is before the Unix epoch.
-    #[error("system clock is before the Unix epoch")]
-    Clock,
 }
 
 /// Why a key, key set or token configuration was refused. These are
