@@ -5,6 +5,8 @@
 //! - Every creation makes a new id, and the session the request came with (if
 //!   any) is destroyed: no session fixation.
 //! - Idle and absolute timeouts are enforced on the server at every use.
+//! - A revocation that cannot be checked (the store fails) is `503`, never a
+//!   deleted session.
 //! - The cookie is `HttpOnly`, `SameSite=Lax`, `Path=/`, no `Domain`, and
 //!   `Secure` unless explicitly turned off for plain-HTTP development.
 //! - Cookie-authenticated unsafe requests (anything but `GET`, `HEAD`,
@@ -162,7 +164,8 @@ impl Sessions {
     /// Authenticates by session cookie: the session must exist, be within
     /// its idle and absolute timeouts, postdate the identity's last
     /// revocation, and an unsafe request must come from the same site. A
-    /// session found dead is deleted.
+    /// session found dead is deleted; one whose revocation cannot be checked
+    /// (a store error) is kept, and the answer is that error (`503`).
     pub async fn verify(
         &self,
         session_id: &str,
@@ -178,12 +181,7 @@ impl Sessions {
         let now = self.clock.now_secs();
         let idle = self.settings.idle_timeout.as_secs();
         let idle_deadline = record.last_seen_at.saturating_add(idle);
-        let revoked = self
-            .revocations
-            .check_identity_cutoff(&record.context.auth_identity_id, record.created_at_ms)
-            .await
-            .is_err();
-        if now >= record.expires_at || now >= idle_deadline || revoked {
+        if now >= record.expires_at || now >= idle_deadline || self.is_revoked(&record).await? {
             self.store.delete_session(&id_hash).await?;
             return Err(AuthError::InvalidSession);
         }
@@ -199,6 +197,21 @@ impl Sessions {
             token_id: None,
             expires_at: Some(record.expires_at.min(now.saturating_add(idle))),
         })
+    }
+
+    /// Whether the session was revoked: its identity's cut-off postdates it.
+    /// A check that cannot be made is not a revocation: its error is
+    /// returned, and the session stays.
+    async fn is_revoked(&self, record: &SessionRecord) -> Result<bool, AuthError> {
+        match self
+            .revocations
+            .check_identity_cutoff(&record.context.auth_identity_id, record.created_at_ms)
+            .await
+        {
+            Ok(()) => Ok(false),
+            Err(AuthError::InvalidToken) => Ok(true),
+            Err(other) => Err(other),
+        }
     }
 
     /// Starts a session for `context` and returns its id, for the cookie

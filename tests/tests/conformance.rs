@@ -98,6 +98,7 @@ suite! {
         tokens_sub_must_be_the_auth_identity,
         tokens_identity_ids_with_control_characters_are_refused,
         h2_refresh_stops_at_the_login_max_age,
+        m4_a_revocation_store_error_is_503_and_keeps_the_session,
     ]
 }
 
@@ -1712,6 +1713,56 @@ mod cases {
             bearer_refresh(&app, &first).await.status,
             401,
             "a refresh past the login max age"
+        );
+    }
+
+    /// Runs `sql` on the server's database from a connection of the test's
+    /// own, as an operator (or a failing disk) would.
+    async fn on_database(app: &App, sql: &'static str) {
+        let url = format!("sqlite://{}", app.database().display());
+        let side = auth_core::store::SqliteStore::connect(&url).await.unwrap();
+        sqlx::query(sql).execute(side.pool()).await.unwrap();
+        side.pool().close().await;
+    }
+
+    /// M4: when the revocation store cannot answer while the session store
+    /// can, a session check is `503` with `Retry-After`: the session is not
+    /// deleted, the cookie not cleared, and the same cookie works once the
+    /// revocation store is back.
+    pub async fn m4_a_revocation_store_error_is_503_and_keeps_the_session(app: App) {
+        let token = app.customer_token(&unique_email("m4")).await;
+        let cookie = session_cookie(&create_session(&app, &token).await);
+        assert_eq!(
+            app.get("/store/customers/me", &[("cookie", &cookie)])
+                .await
+                .status,
+            200
+        );
+        // The revocation table goes away under the running server (the
+        // session table stays): every revocation read fails.
+        on_database(
+            &app,
+            "ALTER TABLE auth_identity_revocation RENAME TO m4_unreachable",
+        )
+        .await;
+        let during = app.get("/store/customers/me", &[("cookie", &cookie)]).await;
+        on_database(
+            &app,
+            "ALTER TABLE m4_unreachable RENAME TO auth_identity_revocation",
+        )
+        .await;
+        assert_eq!(during.status, 503, "{}", during.text());
+        assert!(during.header("retry-after").is_some());
+        assert!(
+            during.header("set-cookie").is_none(),
+            "the session cookie was cleared on a store error"
+        );
+        let after = app.get("/store/customers/me", &[("cookie", &cookie)]).await;
+        assert_eq!(
+            after.status,
+            200,
+            "the session did not survive a store error: {}",
+            after.text()
         );
     }
 }
