@@ -5,6 +5,9 @@
 //! - Every creation makes a new id, and the session the request came with (if
 //!   any) is destroyed: no session fixation.
 //! - Idle and absolute timeouts are enforced on the server at every use.
+//! - A session made from a bearer token belongs to that token's login (`sid`):
+//!   when the login ends (logout with a bearer token, refresh-token reuse) the
+//!   session ends with it.
 //! - A revocation that cannot be checked (the store fails) is `503`, never a
 //!   deleted session.
 //! - The cookie is `HttpOnly`, `SameSite=Lax`, `Path=/`, no `Domain`, and
@@ -163,8 +166,9 @@ impl Sessions {
 
     /// Authenticates by session cookie: the session must exist, be within
     /// its idle and absolute timeouts, postdate the identity's last
-    /// revocation, and an unsafe request must come from the same site. A
-    /// session found dead is deleted; one whose revocation cannot be checked
+    /// revocation, belong to a login that has not ended, and an unsafe
+    /// request must come from the same site. A session found dead is
+    /// deleted; one whose revocation cannot be checked
     /// (a store error) is kept, and the answer is that error (`503`).
     pub async fn verify(
         &self,
@@ -199,27 +203,34 @@ impl Sessions {
         })
     }
 
-    /// Whether the session was revoked: its identity's cut-off postdates it.
-    /// A check that cannot be made is not a revocation: its error is
-    /// returned, and the session stays.
+    /// Whether the session was revoked: its identity's cut-off postdates it,
+    /// or its login has ended. A check that cannot be made is not a
+    /// revocation: its error is returned, and the session stays.
     async fn is_revoked(&self, record: &SessionRecord) -> Result<bool, AuthError> {
-        match self
-            .revocations
-            .check_identity_cutoff(&record.context.auth_identity_id, record.created_at_ms)
-            .await
-        {
+        let checks = async {
+            self.revocations
+                .check_identity_cutoff(&record.context.auth_identity_id, record.created_at_ms)
+                .await?;
+            if let Some(sid) = record.sid.as_deref() {
+                self.revocations.check_login(sid).await?;
+            }
+            Ok(())
+        };
+        match checks.await {
             Ok(()) => Ok(false),
             Err(AuthError::InvalidToken) => Ok(true),
             Err(other) => Err(other),
         }
     }
 
-    /// Starts a session for `context` and returns its id, for the cookie
+    /// Starts a session for `context` in the login `sid` (the bearer token's,
+    /// when it has one) and returns its id, for the cookie
     /// ([`SessionSettings::set_cookie`]). The session the request came with,
     /// `previous`, is destroyed: every login gets a new id.
     pub async fn create(
         &self,
         context: &AuthContext,
+        sid: Option<&str>,
         previous: Option<&str>,
     ) -> Result<Secret, AuthError> {
         if let Some(previous) = previous {
@@ -231,6 +242,7 @@ impl Sessions {
         let record = SessionRecord {
             id_hash: session_id.hash(),
             context: context.clone(),
+            sid: sid.map(str::to_owned),
             created_at_ms,
             last_seen_at: now,
             expires_at: now.saturating_add(self.settings.absolute_timeout.as_secs()),
@@ -238,6 +250,14 @@ impl Sessions {
         self.store.create_session(&record).await?;
         tracing::info!(auth_identity_id = %context.auth_identity_id, "session created");
         Ok(session_id)
+    }
+
+    /// The latest absolute expiry a session that exists now can have (Unix
+    /// seconds): how long an ended login must stay refused for its sessions.
+    pub fn latest_expiry_of_current_sessions(&self) -> u64 {
+        self.clock
+            .now_secs()
+            .saturating_add(self.settings.absolute_timeout.as_secs())
     }
 
     /// Ends the session `session_id`; `false` when there was none.

@@ -988,3 +988,23 @@ async fn revocation_store_error_in_a_session_check_is_503_and_keeps_the_session(
     down.store(false, std::sync::atomic::Ordering::SeqCst);
     assert!(auth.authorize(&session_policy(), &head).await.is_ok());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bearer_logout_ends_the_sessions_made_from_its_login() {
+    let Fixture { auth, .. } = fixture();
+    let token = register_and_login(&auth).await;
+    let cookie = cookie_of(&create_session(&auth, &token).await);
+    let other = login(&auth, PASSWORD).await;
+    let other_cookie = cookie_of(&create_session(&auth, &other).await);
+    let (name, value) = bearer(&token);
+    let logout = auth
+        .handle(AuthRequest::new(Method::DELETE, "/session").with_header(name, value))
+        .await;
+    assert_eq!(logout.status(), 200);
+    for (cookie, expected) in [(cookie, false), (other_cookie, true)] {
+        let request_headers = headers(&[(header::COOKIE, &cookie)]);
+        let head = RequestHead::new(&Method::GET, &request_headers, None);
+        let verdict = auth.authorize(&session_policy(), &head).await;
+        assert_eq!(verdict.is_ok(), expected, "{verdict:?}");
+    }
+}

@@ -99,6 +99,7 @@ suite! {
         tokens_identity_ids_with_control_characters_are_refused,
         h2_refresh_stops_at_the_login_max_age,
         m4_a_revocation_store_error_is_503_and_keeps_the_session,
+        h2_logout_ends_the_cookie_session_of_the_login,
     ]
 }
 
@@ -1764,5 +1765,26 @@ mod cases {
             "the session did not survive a store error: {}",
             after.text()
         );
+    }
+
+    /// H2: a cookie session made from a bearer token belongs to that token's
+    /// login, so logging the login out with a bearer token ends the session.
+    pub async fn h2_logout_ends_the_cookie_session_of_the_login(app: App) {
+        let email = unique_email("h2-cookie");
+        let token = app.customer_token(&email).await;
+        let other_login = app.login("customer", &email, PASSWORD).await.token();
+        let cookie = session_cookie(&create_session(&app, &token).await);
+        let other_cookie = session_cookie(&create_session(&app, &other_login).await);
+        assert_eq!(bearer_logout(&app, &token).await.status, 200);
+        let ended = app.get("/store/customers/me", &[("cookie", &cookie)]).await;
+        assert_eq!(
+            ended.status, 401,
+            "the cookie session of an ended login still works"
+        );
+        assert_eq!(ended.header("www-authenticate"), Some(INVALID_TOKEN));
+        let kept = app
+            .get("/store/customers/me", &[("cookie", &other_cookie)])
+            .await;
+        assert_eq!(kept.status, 200, "another login's session ended too");
     }
 }

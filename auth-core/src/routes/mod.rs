@@ -360,7 +360,7 @@ impl RouteServices<'_> {
                 } => {
                     self.access_tokens
                         .revocations()
-                        .end_login(&sid, self.last_expiry_until(family_expires_at))
+                        .end_login(&sid, self.login_refused_until(family_expires_at))
                         .await?;
                     return Err(AuthError::InvalidToken);
                 }
@@ -426,6 +426,14 @@ impl RouteServices<'_> {
             .saturating_add(config.leeway.as_secs())
     }
 
+    /// Until when an ended login must stay refused: past the latest `exp`
+    /// of its tokens ([`last_expiry_until`](Self::last_expiry_until)) and
+    /// past the end of any session made from them.
+    fn login_refused_until(&self, last_issue: u64) -> u64 {
+        self.last_expiry_until(last_issue)
+            .max(self.sessions.latest_expiry_of_current_sessions())
+    }
+
     /// The last moment a token of a login authenticated at `auth_time` can
     /// be issued: its max age, or its refresh family's end when longer.
     fn login_last_issue(&self, auth_time: u64) -> u64 {
@@ -437,18 +445,23 @@ impl RouteServices<'_> {
     }
 
     /// `POST /auth/session`: a registered caller's bearer token becomes a
-    /// new session; any session the request carried is destroyed.
+    /// new session of the token's login (`sid`); any session the request
+    /// carried is destroyed.
     async fn create_session(&self, head: &RequestHead<'_>) -> Result<Response<Bytes>, AuthError> {
         let credentials = self.credentials(head)?;
         let token = credentials
             .bearer
             .as_deref()
             .ok_or(AuthError::MissingCredentials)?;
-        let caller = self.access_tokens.verify(token).await?;
+        let (caller, claims) = self.access_tokens.verify_claims(token).await?;
         RoutePolicy::any_actor().admit(&caller.context)?;
         let session_id = self
             .sessions
-            .create(&caller.context, credentials.session_id.as_deref())
+            .create(
+                &caller.context,
+                claims.sid.as_deref(),
+                credentials.session_id.as_deref(),
+            )
             .await?;
         let mut response = token_response(&json!({ "user": caller.context }));
         let cookie = self.sessions.settings().set_cookie(session_id.as_str());
@@ -459,7 +472,8 @@ impl RouteServices<'_> {
 
     /// `DELETE /auth/session`: destroys the cookie's session and, when a
     /// bearer token is presented, deny-lists it until it expires and ends its
-    /// whole login (`sid`): every token of the login is refused from now on.
+    /// whole login (`sid`): every token of the login, and every session made
+    /// from one, is refused from now on.
     async fn destroy_session(&self, head: &RequestHead<'_>) -> Result<Response<Bytes>, AuthError> {
         let credentials = self.credentials(head)?;
         if credentials.bearer.is_none() && credentials.session_id.is_none() {
@@ -474,7 +488,7 @@ impl RouteServices<'_> {
                 tracing::info!(jti, "access token revoked at logout");
             }
             let login = LoginSession::of(&claims);
-            let until = self.last_expiry_until(self.login_last_issue(login.auth_time));
+            let until = self.login_refused_until(self.login_last_issue(login.auth_time));
             revocations.end_login(&login.sid, until).await?;
             ended_something = true;
         }

@@ -155,6 +155,9 @@ pub struct SessionRecord {
     pub id_hash: String,
     /// Who the session authenticates.
     pub context: AuthContext,
+    /// The login (`sid`) of the bearer token the session was made from, if
+    /// it had one: the session ends when that login ends.
+    pub sid: Option<String>,
     /// Creation time, Unix milliseconds.
     pub created_at_ms: u64,
     /// Last use, Unix seconds (idle timeout).
@@ -168,6 +171,7 @@ impl std::fmt::Debug for SessionRecord {
         f.debug_struct("SessionRecord")
             .field("id_hash", &Redacted::of(self.id_hash.as_bytes()))
             .field("context", &self.context)
+            .field("sid", &self.sid)
             .field("created_at_ms", &self.created_at_ms)
             .field("last_seen_at", &self.last_seen_at)
             .field("expires_at", &self.expires_at)

@@ -115,6 +115,11 @@ fn migrator() -> Migrator {
             "auth invites",
             include_str!("../../migrations/sqlite/0004_auth_invites.sql"),
         ),
+        migration(
+            5,
+            "session login",
+            include_str!("../../migrations/sqlite/0005_session_login.sql"),
+        ),
     ])
 }
 
@@ -574,12 +579,13 @@ impl SessionStore for SqliteStore {
             .map_err(|e| StoreError::Corrupt(format!("session context not serializable: {e}")))?;
         sqlx::query(
             "INSERT INTO auth_session \
-             (id_hash, auth_identity_id, context, created_at_ms, last_seen_at, expires_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+             (id_hash, auth_identity_id, context, sid, created_at_ms, last_seen_at, expires_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )
         .bind(&session.id_hash)
         .bind(&session.context.auth_identity_id)
         .bind(context)
+        .bind(session.sid.as_deref())
         .bind(to_sql_int(session.created_at_ms))
         .bind(to_sql_int(session.last_seen_at))
         .bind(to_sql_int(session.expires_at))
@@ -598,7 +604,7 @@ impl SessionStore for SqliteStore {
 
     async fn session(&self, id_hash: &str) -> Result<Option<SessionRecord>, StoreError> {
         let row = sqlx::query(
-            "SELECT id_hash, context, created_at_ms, last_seen_at, expires_at \
+            "SELECT id_hash, context, sid, created_at_ms, last_seen_at, expires_at \
              FROM auth_session WHERE id_hash = ?1",
         )
         .bind(id_hash)
@@ -1094,6 +1100,7 @@ fn session_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<SessionRecord, Stor
     Ok(SessionRecord {
         id_hash: row.try_get("id_hash").map_err(store_error)?,
         context,
+        sid: row.try_get("sid").map_err(store_error)?,
         created_at_ms: u64_column(row, "auth_session", "created_at_ms")?,
         last_seen_at: u64_column(row, "auth_session", "last_seen_at")?,
         expires_at: u64_column(row, "auth_session", "expires_at")?,

@@ -147,6 +147,7 @@ macro_rules! __store_conformance {
             touching_an_unknown_session_is_not_an_error,
             deleted_session_is_gone_and_deleting_it_again_is_not_an_error,
             deleting_identity_sessions_keeps_other_identities_sessions,
+            session_without_a_login_reads_back_without_one,
         ]);
     };
     (@trait reset_tokens $setup:tt $store:tt) => {

@@ -111,3 +111,15 @@ pub async fn deleting_identity_sessions_keeps_other_identities_sessions<
     assert_eq!(store.session("sess-hash-a2").await.unwrap(), None);
     assert_eq!(store.session("sess-hash-b").await.unwrap(), Some(other));
 }
+
+/// A session made without a login (`sid` absent) reads back without one.
+pub async fn session_without_a_login_reads_back_without_one<S: SessionStore + ?Sized>(
+    store: Arc<S>,
+) {
+    let created = SessionRecord {
+        sid: None,
+        ..session("sess-hash-1", "authid_a")
+    };
+    store.create_session(&created).await.unwrap();
+    assert_eq!(store.session("sess-hash-1").await.unwrap(), Some(created));
+}
