@@ -5,13 +5,19 @@
 //! - Every creation makes a new id, and the session the request came with (if
 //!   any) is destroyed: no session fixation.
 //! - Idle and absolute timeouts are enforced on the server at every use.
+//! - The cookie is `HttpOnly`, `SameSite=Lax`, `Path=/`, no `Domain`, and
+//!   `Secure` unless explicitly turned off for plain-HTTP development. A
+//!   `Secure` cookie's name carries the `__Host-` prefix (`__Host-auth_session`
+//!   by default), so browsers refuse the same name from a sibling subdomain
+//!   or without `Secure`: nobody else can plant a session cookie.
+//! - Two cookies of the session cookie's name are refused (`400`) where a
+//!   session would authenticate, and ignored elsewhere
+//!   ([`SessionCookie`](crate::credentials::SessionCookie)).
 //! - A session made from a bearer token belongs to that token's login (`sid`):
 //!   when the login ends (logout with a bearer token, refresh-token reuse) the
 //!   session ends with it.
 //! - A revocation that cannot be checked (the store fails) is `503`, never a
 //!   deleted session.
-//! - The cookie is `HttpOnly`, `SameSite=Lax`, `Path=/`, no `Domain`, and
-//!   `Secure` unless explicitly turned off for plain-HTTP development.
 //! - Cookie-authenticated unsafe requests (anything but `GET`, `HEAD`,
 //!   `OPTIONS`) must not come from another site: a `Sec-Fetch-Site:
 //!   cross-site` header, or an `Origin` whose host is not the request's `Host`,
@@ -29,10 +35,12 @@
 //!
 //! let settings = SessionSettings::default().idle_timeout(Duration::from_secs(30 * 60));
 //! let cookie = settings.set_cookie("ses_abc");
+//! assert!(cookie.starts_with("__Host-auth_session=ses_abc"));
 //! assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Secure"));
 //! assert!(!cookie.contains("Domain"));
 //! ```
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -47,11 +55,16 @@ use crate::revocation::Revocations;
 use crate::secret::{Secret, hash_secret};
 use crate::store::{SessionRecord, SessionStore};
 
+/// The cookie-name prefix browsers accept only from the host itself, with
+/// `Secure`, `Path=/` and no `Domain` (RFC 6265bis).
+const HOST_PREFIX: &str = "__Host-";
+
 /// How sessions and their cookie behave.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SessionSettings {
-    /// The cookie name (default `auth_session`).
+    /// The cookie name (default `auth_session`). A `Secure` cookie is sent as
+    /// `__Host-<cookie_name>` ([`effective_cookie_name`](Self::effective_cookie_name)).
     pub cookie_name: String,
     /// Whether the cookie is `Secure`. Only turn off for plain-HTTP local development.
     pub secure: bool,
@@ -97,6 +110,24 @@ impl SessionSettings {
         self
     }
 
+    /// The name the cookie is set and read under: `__Host-` and the
+    /// configured name when the cookie is `Secure` (a name that already has
+    /// the prefix keeps it as is), the configured name otherwise.
+    ///
+    /// ```
+    /// use auth_core::session::SessionSettings;
+    ///
+    /// assert_eq!(SessionSettings::default().effective_cookie_name(), "__Host-auth_session");
+    /// assert_eq!(SessionSettings::default().secure(false).effective_cookie_name(), "auth_session");
+    /// ```
+    pub fn effective_cookie_name(&self) -> Cow<'_, str> {
+        if self.secure && !self.cookie_name.starts_with(HOST_PREFIX) {
+            Cow::Owned(format!("{HOST_PREFIX}{}", self.cookie_name))
+        } else {
+            Cow::Borrowed(&self.cookie_name)
+        }
+    }
+
     /// The `Set-Cookie` value that stores `session_id`.
     pub fn set_cookie(&self, session_id: &str) -> String {
         self.cookie(session_id, self.absolute_timeout.as_secs())
@@ -109,7 +140,7 @@ impl SessionSettings {
 
     fn cookie(&self, value: &str, max_age: u64) -> String {
         let max_age = i64::try_from(max_age).unwrap_or(i64::MAX);
-        cookie::Cookie::build((self.cookie_name.as_str(), value))
+        cookie::Cookie::build((self.effective_cookie_name(), value))
             .path("/")
             .max_age(cookie::time::Duration::seconds(max_age))
             .http_only(true)
@@ -168,8 +199,8 @@ impl Sessions {
     /// its idle and absolute timeouts, postdate the identity's last
     /// revocation, belong to a login that has not ended, and an unsafe
     /// request must come from the same site. A session found dead is
-    /// deleted; one whose revocation cannot be checked
-    /// (a store error) is kept, and the answer is that error (`503`).
+    /// deleted; one whose revocation cannot be checked (a store error) is
+    /// kept, and the answer is that error (`503`).
     pub async fn verify(
         &self,
         session_id: &str,
@@ -225,15 +256,15 @@ impl Sessions {
 
     /// Starts a session for `context` in the login `sid` (the bearer token's,
     /// when it has one) and returns its id, for the cookie
-    /// ([`SessionSettings::set_cookie`]). The session the request came with,
-    /// `previous`, is destroyed: every login gets a new id.
+    /// ([`SessionSettings::set_cookie`]). The sessions the request came with,
+    /// `previous`, are destroyed: every login gets a new id.
     pub async fn create(
         &self,
         context: &AuthContext,
         sid: Option<&str>,
-        previous: Option<&str>,
+        previous: &[String],
     ) -> Result<Secret, AuthError> {
-        if let Some(previous) = previous {
+        for previous in previous {
             self.store.delete_session(&hash_secret(previous)).await?;
         }
         let session_id = Secret::generate("ses_")?;
@@ -352,10 +383,20 @@ mod tests {
     }
 
     #[test]
+    fn secure_cookie_name_gets_the_host_prefix_once() {
+        let settings = SessionSettings::default();
+        assert_eq!(settings.effective_cookie_name(), "__Host-auth_session");
+        let prefixed = settings.clone().cookie_name("__Host-sid");
+        assert_eq!(prefixed.effective_cookie_name(), "__Host-sid");
+        let plain = settings.secure(false).cookie_name("sid");
+        assert_eq!(plain.effective_cookie_name(), "sid");
+    }
+
+    #[test]
     fn session_cookie_carries_exactly_the_documented_attributes() {
         let settings = SessionSettings::default();
         let set = cookie::Cookie::parse(settings.set_cookie("ses_abc")).unwrap();
-        assert_eq!(set.name_value(), ("auth_session", "ses_abc"));
+        assert_eq!(set.name_value(), ("__Host-auth_session", "ses_abc"));
         assert_eq!(set.path(), Some("/"));
         assert_eq!(set.http_only(), Some(true));
         assert_eq!(set.same_site(), Some(cookie::SameSite::Lax));
@@ -364,7 +405,7 @@ mod tests {
         let max_age = set.max_age().map(|age| age.whole_seconds());
         assert_eq!(max_age, Some(24 * 60 * 60));
         let clear = cookie::Cookie::parse(settings.clear_cookie()).unwrap();
-        assert_eq!(clear.name_value(), ("auth_session", ""));
+        assert_eq!(clear.name_value(), ("__Host-auth_session", ""));
         assert_eq!(clear.max_age().map(|age| age.whole_seconds()), Some(0));
     }
 }

@@ -737,7 +737,7 @@ async fn refused_session_cookie_is_cleared_in_the_response() {
     assert_eq!(response.status(), 401);
     let set_cookie = response.headers()[header::SET_COOKIE].to_str().unwrap();
     assert!(
-        set_cookie.starts_with("auth_session=;") && set_cookie.contains("Max-Age=0"),
+        set_cookie.starts_with("__Host-auth_session=;") && set_cookie.contains("Max-Age=0"),
         "{set_cookie}"
     );
 }

@@ -100,6 +100,8 @@ suite! {
         h2_refresh_stops_at_the_login_max_age,
         m4_a_revocation_store_error_is_503_and_keeps_the_session,
         h2_logout_ends_the_cookie_session_of_the_login,
+        m6_duplicate_session_cookies_are_refused_only_where_sessions_count,
+        m6_secure_session_cookie_has_the_host_prefix,
     ]
 }
 
@@ -1786,5 +1788,86 @@ mod cases {
             .get("/store/customers/me", &[("cookie", &other_cookie)])
             .await;
         assert_eq!(kept.status, 200, "another login's session ended too");
+    }
+
+    /// M6: two cookies with the session cookie's name are refused (`400`)
+    /// only where a session would authenticate; a bearer-only route, a
+    /// bearer logout and a bearer refresh ignore them.
+    pub async fn m6_duplicate_session_cookies_are_refused_only_where_sessions_count(app: App) {
+        let token = app.customer_token(&unique_email("m6-dup")).await;
+        let cookie = session_cookie(&create_session(&app, &token).await);
+        let name = cookie.split('=').next().unwrap();
+        let planted = format!("{cookie}; {name}=ses_planted_by_a_sibling");
+        let auth = format!("Bearer {token}");
+        let both = [
+            ("cookie", planted.as_str()),
+            ("authorization", auth.as_str()),
+        ];
+        // A bearer-only route.
+        let registration = app.register("customer", &unique_email("m6-new")).await;
+        let fresh = format!("Bearer {}", registration.token());
+        let created = app
+            .post(
+                "/store/customers",
+                &json!({}),
+                &[("cookie", &planted), ("authorization", &fresh)],
+            )
+            .await;
+        assert_eq!(created.status, 200, "{}", created.text());
+        // A bearer refresh.
+        let refreshed = app
+            .send(Method::POST, "/auth/token/refresh", &both, None)
+            .await;
+        assert_eq!(refreshed.status, 200, "{}", refreshed.text());
+        // A route where sessions count.
+        let me = app
+            .get("/store/customers/me", &[("cookie", &planted)])
+            .await;
+        assert_eq!(me.status, 400, "{}", me.text());
+        assert_eq!(me.header("www-authenticate"), Some(INVALID_REQUEST));
+        // A bearer logout ends the login whatever cookies come along.
+        let logout = app.send(Method::DELETE, "/auth/session", &both, None).await;
+        assert_eq!(logout.status, 200, "{}", logout.text());
+        assert_eq!(app.get_as("/store/customers/me", &token).await.status, 401);
+    }
+
+    /// M6: with `Secure` cookies the session cookie is `__Host-` prefixed, so
+    /// a sibling subdomain cannot plant one; an unprefixed cookie of the
+    /// bare name is not a session.
+    pub async fn m6_secure_session_cookie_has_the_host_prefix(mut app: App) {
+        app.restart_with(|config| config.cookie_secure = true);
+        let token = app.customer_token(&unique_email("m6-host")).await;
+        let created = create_session(&app, &token).await;
+        assert_eq!(created.status, 200, "{}", created.text());
+        let set_cookie = created.header("set-cookie").unwrap().to_owned();
+        assert!(
+            set_cookie.starts_with("__Host-"),
+            "no __Host- prefix: {set_cookie}"
+        );
+        for attribute in ["Secure", "Path=/", "HttpOnly"] {
+            assert!(set_cookie.contains(attribute), "{set_cookie}");
+        }
+        assert!(!set_cookie.to_ascii_lowercase().contains("domain="));
+        let cookie = session_cookie(&created);
+        let me = app.get("/store/customers/me", &[("cookie", &cookie)]).await;
+        assert_eq!(me.status, 200, "{}", me.text());
+        let unprefixed = cookie.trim_start_matches("__Host-");
+        let planted = app
+            .get("/store/customers/me", &[("cookie", unprefixed)])
+            .await;
+        assert_eq!(planted.status, 401, "an unprefixed cookie counted");
+        let logout = app
+            .send(
+                Method::DELETE,
+                "/auth/session",
+                &[("cookie", &cookie)],
+                None,
+            )
+            .await;
+        assert_eq!(logout.status, 200);
+        assert!(
+            logout.header("set-cookie").unwrap().starts_with("__Host-"),
+            "the cookie is cleared under its prefixed name"
+        );
     }
 }

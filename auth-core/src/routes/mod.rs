@@ -283,7 +283,7 @@ impl RouteServices<'_> {
 
     /// The request's credentials, with this module's session cookie name.
     fn credentials(&self, head: &RequestHead<'_>) -> Result<Credentials, AuthError> {
-        Credentials::from_head(head, &self.sessions.settings().cookie_name)
+        Credentials::from_head(head, &self.sessions.settings().effective_cookie_name())
     }
 
     /// Who the request claims to be, per the provider, for throttling.
@@ -446,7 +446,7 @@ impl RouteServices<'_> {
 
     /// `POST /auth/session`: a registered caller's bearer token becomes a
     /// new session of the token's login (`sid`); any session the request
-    /// carried is destroyed.
+    /// carried is destroyed (all of them, when it carried several).
     async fn create_session(&self, head: &RequestHead<'_>) -> Result<Response<Bytes>, AuthError> {
         let credentials = self.credentials(head)?;
         let token = credentials
@@ -460,7 +460,7 @@ impl RouteServices<'_> {
             .create(
                 &caller.context,
                 claims.sid.as_deref(),
-                credentials.session_id.as_deref(),
+                credentials.session.ids(),
             )
             .await?;
         let mut response = token_response(&json!({ "user": caller.context }));
@@ -470,13 +470,15 @@ impl RouteServices<'_> {
         Ok(response)
     }
 
-    /// `DELETE /auth/session`: destroys the cookie's session and, when a
-    /// bearer token is presented, deny-lists it until it expires and ends its
-    /// whole login (`sid`): every token of the login, and every session made
-    /// from one, is refused from now on.
+    /// `DELETE /auth/session`: destroys the cookie's session (every one, when
+    /// the request carries several cookies of the name: ending a session
+    /// needs no choice between them) and, when a bearer token is presented,
+    /// deny-lists it until it expires and ends its whole login (`sid`): every
+    /// token of the login, and every session made from one, is refused from
+    /// now on.
     async fn destroy_session(&self, head: &RequestHead<'_>) -> Result<Response<Bytes>, AuthError> {
         let credentials = self.credentials(head)?;
-        if credentials.bearer.is_none() && credentials.session_id.is_none() {
+        if credentials.bearer.is_none() && credentials.session.is_absent() {
             return Err(AuthError::MissingCredentials);
         }
         let mut ended_something = false;
@@ -492,8 +494,10 @@ impl RouteServices<'_> {
             revocations.end_login(&login.sid, until).await?;
             ended_something = true;
         }
-        if let Some(session_id) = credentials.session_id.as_deref() {
+        if !credentials.session.is_absent() {
             check_same_site(head.method, head.headers)?;
+        }
+        for session_id in credentials.session.ids() {
             ended_something |= self.sessions.destroy(session_id).await?;
         }
         if !ended_something {
