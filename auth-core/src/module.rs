@@ -449,7 +449,9 @@ impl AuthModuleBuilder {
         }
         let clock = self.clock.clone();
         let tokens = self.token_service()?.with_clock(clock.clone());
-        let store: Arc<dyn AuthStore> = self.store.unwrap_or_else(|| Arc::new(MemoryStore::new()));
+        let store: Arc<dyn AuthStore> = self
+            .store
+            .unwrap_or_else(|| Arc::new(MemoryStore::new().with_clock(clock.clone())));
         let identities = self.identities.unwrap_or_else(|| store.clone());
         let revocations = Revocations::new(
             self.revocations.unwrap_or_else(|| store.clone()),
@@ -482,7 +484,7 @@ impl AuthModuleBuilder {
         );
         let throttle = Throttle::new(
             self.throttle_store
-                .unwrap_or_else(|| Arc::new(MemoryStore::new())),
+                .unwrap_or_else(|| Arc::new(MemoryStore::new().with_clock(clock.clone()))),
             self.throttle,
             clock.clone(),
         );

@@ -16,6 +16,8 @@
 //! - A session made from a bearer token belongs to that token's login (`sid`):
 //!   when the login ends (logout with a bearer token, refresh-token reuse) the
 //!   session ends with it.
+//! - One identity keeps at most [`SessionSettings::max_sessions_per_identity`]
+//!   sessions; a new one beyond that ends the identity's oldest.
 //! - A revocation that cannot be checked (the store fails) is `503`, never a
 //!   deleted session.
 //! - Cookie-authenticated unsafe requests (anything but `GET`, `HEAD`,
@@ -55,6 +57,11 @@ use crate::revocation::Revocations;
 use crate::secret::{Secret, hash_secret};
 use crate::store::{SessionRecord, SessionStore};
 
+/// How many sessions one identity keeps by default: ample for one person's
+/// browsers and devices, and a bound on what one bearer token can make the
+/// server store.
+pub const DEFAULT_MAX_SESSIONS_PER_IDENTITY: usize = 50;
+
 /// The cookie-name prefix browsers accept only from the host itself, with
 /// `Secure`, `Path=/` and no `Domain` (RFC 6265bis).
 const HOST_PREFIX: &str = "__Host-";
@@ -72,6 +79,10 @@ pub struct SessionSettings {
     pub idle_timeout: Duration,
     /// A session ends this long after creation, used or not (default 24 hours).
     pub absolute_timeout: Duration,
+    /// How many sessions one identity keeps (default
+    /// [`DEFAULT_MAX_SESSIONS_PER_IDENTITY`]); creating one more ends the
+    /// identity's oldest session.
+    pub max_sessions_per_identity: usize,
 }
 
 impl Default for SessionSettings {
@@ -81,6 +92,7 @@ impl Default for SessionSettings {
             secure: true,
             idle_timeout: Duration::from_secs(60 * 60),
             absolute_timeout: Duration::from_secs(24 * 60 * 60),
+            max_sessions_per_identity: DEFAULT_MAX_SESSIONS_PER_IDENTITY,
         }
     }
 }
@@ -107,6 +119,12 @@ impl SessionSettings {
     /// Sets the absolute timeout.
     pub fn absolute_timeout(mut self, absolute_timeout: Duration) -> Self {
         self.absolute_timeout = absolute_timeout;
+        self
+    }
+
+    /// Sets how many sessions one identity keeps (at least 1).
+    pub fn max_sessions_per_identity(mut self, max: usize) -> Self {
+        self.max_sessions_per_identity = max.max(1);
         self
     }
 
@@ -257,7 +275,9 @@ impl Sessions {
     /// Starts a session for `context` in the login `sid` (the bearer token's,
     /// when it has one) and returns its id, for the cookie
     /// ([`SessionSettings::set_cookie`]). The sessions the request came with,
-    /// `previous`, are destroyed: every login gets a new id.
+    /// `previous`, are destroyed: every login gets a new id. Beyond
+    /// [`SessionSettings::max_sessions_per_identity`], the identity's oldest
+    /// session ends.
     pub async fn create(
         &self,
         context: &AuthContext,
@@ -278,7 +298,9 @@ impl Sessions {
             last_seen_at: now,
             expires_at: now.saturating_add(self.settings.absolute_timeout.as_secs()),
         };
-        self.store.create_session(&record).await?;
+        self.store
+            .create_session(&record, self.settings.max_sessions_per_identity.max(1))
+            .await?;
         tracing::info!(auth_identity_id = %context.auth_identity_id, "session created");
         Ok(session_id)
     }

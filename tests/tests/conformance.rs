@@ -102,6 +102,7 @@ suite! {
         h2_logout_ends_the_cookie_session_of_the_login,
         m6_duplicate_session_cookies_are_refused_only_where_sessions_count,
         m6_secure_session_cookie_has_the_host_prefix,
+        m7_sessions_and_throttle_rows_stay_bounded,
     ]
 }
 
@@ -1728,6 +1729,21 @@ mod cases {
         side.pool().close().await;
     }
 
+    /// One number from the server's database: `sql` with `binds` bound.
+    async fn count_rows(app: &App, sql: &'static str, binds: &[&str]) -> i64 {
+        use sqlx::Row as _;
+        let url = format!("sqlite://{}", app.database().display());
+        let side = auth_core::store::SqliteStore::connect(&url).await.unwrap();
+        let mut query = sqlx::query(sql);
+        for bind in binds {
+            query = query.bind(bind.to_string());
+        }
+        let row = query.fetch_one(side.pool()).await.unwrap();
+        let count: i64 = row.get(0);
+        side.pool().close().await;
+        count
+    }
+
     /// M4: when the revocation store cannot answer while the session store
     /// can, a session check is `503` with `Retry-After`: the session is not
     /// deleted, the cookie not cleared, and the same cookie works once the
@@ -1869,5 +1885,50 @@ mod cases {
             logout.header("set-cookie").unwrap().starts_with("__Host-"),
             "the cookie is cleared under its prefixed name"
         );
+    }
+
+    /// M7: what one caller makes the server keep stays bounded. One bearer
+    /// token creating sessions over and over keeps at most the per-identity
+    /// limit (the oldest go first), and a flood of logins with random
+    /// e-mails leaves no throttle row in the database (the counters live in
+    /// memory, bounded by their own cap).
+    pub async fn m7_sessions_and_throttle_rows_stay_bounded(app: App) {
+        let token = app.customer_token(&unique_email("m7")).await;
+        let identity = claims(&token)["auth_identity_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let limit = auth_core::session::DEFAULT_MAX_SESSIONS_PER_IDENTITY;
+        let mut cookies = Vec::new();
+        for _ in 0..limit + 20 {
+            let created = create_session(&app, &token).await;
+            assert_eq!(created.status, 200, "{}", created.text());
+            cookies.push(session_cookie(&created));
+        }
+        let kept = count_rows(
+            &app,
+            "SELECT count(*) FROM auth_session WHERE auth_identity_id = ?1",
+            &[&identity],
+        )
+        .await;
+        assert_eq!(kept, i64::try_from(limit).unwrap(), "sessions kept");
+        let oldest = app
+            .get("/store/customers/me", &[("cookie", &cookies[0])])
+            .await;
+        assert_eq!(oldest.status, 401, "the oldest session outlived the limit");
+        let newest = app
+            .get(
+                "/store/customers/me",
+                &[("cookie", cookies.last().unwrap())],
+            )
+            .await;
+        assert_eq!(newest.status, 200, "{}", newest.text());
+        for n in 0..30 {
+            let email = unique_email(&format!("m7-random-{n}"));
+            let reply = app.login("customer", &email, "wrong password!").await;
+            assert!(matches!(reply.status, 401 | 429), "{}", reply.status);
+        }
+        let throttle_rows = count_rows(&app, "SELECT count(*) FROM auth_throttle", &[]).await;
+        assert_eq!(throttle_rows, 0, "throttle counters reached the database");
     }
 }

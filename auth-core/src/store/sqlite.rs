@@ -40,8 +40,12 @@
 //! are consumed by single conditional statements (`DELETE … RETURNING`,
 //! `UPDATE … WHERE used_at IS NULL`), so of two concurrent requests presenting
 //! the same token only one wins. Expired sessions, reset tokens, refresh
-//! families and stale throttle counters are pruned on writes, at most once a
-//! minute per table.
+//! families and the throttle counters of ended windows are pruned on writes,
+//! at most once a minute per table; deny-listed token ids an hour after they
+//! expire. Creating a session also ends its identity's oldest sessions beyond
+//! the per-identity limit, in the same transaction. (The module keeps its
+//! throttle counters in memory unless told otherwise, so by default no
+//! throttle row reaches SQLite at all.)
 
 use std::borrow::Cow;
 use std::str::FromStr;
@@ -56,9 +60,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use sqlx::{Row as _, SqlSafeStr as _};
 
 use super::{
-    ApiKeyRecord, ApiKeyStore, IdentityStore, InviteRecord, InviteStore, RefreshRotation,
-    RefreshTokenRecord, RefreshTokenStore, ResetTokenRecord, ResetTokenStore, RevocationStore,
-    SessionRecord, SessionStore, StoreError, ThrottleStore,
+    ApiKeyRecord, ApiKeyStore, IdentityStore, InviteRecord, InviteStore, PRUNE_GRACE_SECS,
+    RefreshRotation, RefreshTokenRecord, RefreshTokenStore, ResetTokenRecord, ResetTokenStore,
+    RevocationStore, SessionRecord, SessionStore, StoreError, ThrottleStore,
 };
 use crate::clock::{SharedClock, SystemClock};
 use crate::identity::{AuthContext, AuthIdentity, Metadata, ProviderIdentity, is_valid_actor_type};
@@ -69,16 +73,8 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 /// Connections of a file database (WAL allows concurrent readers and one writer).
 const MAX_FILE_CONNECTIONS: u32 = 8;
-/// A deny-listed token is kept this long past its `exp`, so a verifier's clock
-/// leeway can never outlive its revocation. Expired sessions, reset tokens and
-/// refresh families are kept as long, so callers still see them as expired
-/// (rather than unknown) for a while.
-const PRUNE_GRACE_SECS: u64 = 3600;
 /// Pruning of a table runs at most this often (per store), so it stays cheap.
 const PRUNE_INTERVAL_SECS: u64 = 60;
-/// Throttle counters whose window started this long before the window being
-/// hit are dropped: far longer than any throttle window.
-const THROTTLE_RETENTION_SECS: u64 = 24 * 3600;
 
 /// The embedded migrations of `auth-core/migrations/sqlite/`, in order.
 ///
@@ -574,9 +570,21 @@ impl SqliteStore {
 
 #[async_trait]
 impl SessionStore for SqliteStore {
-    async fn create_session(&self, session: &SessionRecord) -> Result<(), StoreError> {
+    async fn create_session(
+        &self,
+        session: &SessionRecord,
+        max_per_identity: usize,
+    ) -> Result<(), StoreError> {
         let context = serde_json::to_string(&session.context)
             .map_err(|e| StoreError::Corrupt(format!("session context not serializable: {e}")))?;
+        // The insert and the eviction of the identity's oldest sessions in one
+        // transaction under the write lock: concurrent creations cannot leave
+        // the identity over its limit.
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(store_error)?;
         sqlx::query(
             "INSERT INTO auth_session \
              (id_hash, auth_identity_id, context, sid, created_at_ms, last_seen_at, expires_at) \
@@ -589,9 +597,22 @@ impl SessionStore for SqliteStore {
         .bind(to_sql_int(session.created_at_ms))
         .bind(to_sql_int(session.last_seen_at))
         .bind(to_sql_int(session.expires_at))
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(store_error)?;
+        sqlx::query(
+            "DELETE FROM auth_session WHERE auth_identity_id = ?1 AND id_hash NOT IN \
+             (SELECT id_hash FROM auth_session WHERE auth_identity_id = ?1 \
+              ORDER BY created_at_ms DESC, id_hash DESC LIMIT ?2)",
+        )
+        .bind(&session.context.auth_identity_id)
+        .bind(to_sql_int(
+            u64::try_from(max_per_identity.max(1)).unwrap_or(u64::MAX),
+        ))
+        .execute(&mut *tx)
+        .await
+        .map_err(store_error)?;
+        tx.commit().await.map_err(store_error)?;
         self.prune(
             &self.prune.sessions,
             "auth_session",
@@ -1025,8 +1046,11 @@ impl ThrottleStore for SqliteStore {
         self.prune(
             &self.prune.throttle,
             "auth_throttle",
+            // A row of a window that has ended never counts again (a hit in
+            // a newer window restarts it): it leaves as soon as a newer
+            // window is in use, not a day later.
             &["DELETE FROM auth_throttle WHERE window_start < ?1"],
-            window_start.saturating_sub(THROTTLE_RETENTION_SECS),
+            window_start,
         )
         .await;
         Ok(count)
@@ -1071,8 +1095,11 @@ impl ThrottleStore for SqliteStore {
         self.prune(
             &self.prune.throttle,
             "auth_throttle",
+            // A row of a window that has ended never counts again (a hit in
+            // a newer window restarts it): it leaves as soon as a newer
+            // window is in use, not a day later.
             &["DELETE FROM auth_throttle WHERE window_start < ?1"],
-            window_start.saturating_sub(THROTTLE_RETENTION_SECS),
+            window_start,
         )
         .await;
         row.map(|row| u64_column(&row, "auth_throttle", "count"))

@@ -21,6 +21,9 @@ use crate::store::{
 /// How many tasks race in the concurrency tests.
 pub const RACERS: usize = 8;
 
+/// The per-identity session limit the session tests pass, unless they test it.
+pub const SESSION_LIMIT: usize = 16;
+
 /// A throttle window start, Unix seconds.
 pub const WINDOW: u64 = 1_700_000_000;
 
