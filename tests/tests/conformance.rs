@@ -103,6 +103,7 @@ suite! {
         m6_duplicate_session_cookies_are_refused_only_where_sessions_count,
         m6_secure_session_cookie_has_the_host_prefix,
         m7_sessions_and_throttle_rows_stay_bounded,
+        h2_rotation_racing_logout_leaves_no_live_token,
     ]
 }
 
@@ -1930,5 +1931,43 @@ mod cases {
         }
         let throttle_rows = count_rows(&app, "SELECT count(*) FROM auth_throttle", &[]).await;
         assert_eq!(throttle_rows, 0, "throttle counters reached the database");
+    }
+
+    /// H2: a refresh-token rotation racing a logout of the same login leaves
+    /// no token of the login alive, whichever wins.
+    pub async fn h2_rotation_racing_logout_leaves_no_live_token(mut app: App) {
+        app.restart_with(|config| config.refresh_tokens = true);
+        let email = unique_email("h2-race");
+        app.customer_token(&email).await;
+        for round in 0..8 {
+            let login = app.login("customer", &email, PASSWORD).await;
+            assert_eq!(login.status, 200, "{}", login.text());
+            let access = login.token();
+            let refresh = login.json()["refresh_token"].as_str().unwrap().to_owned();
+            let (rotated, logout) =
+                tokio::join!(refresh_with(&app, &refresh), bearer_logout(&app, &access));
+            assert_eq!(logout.status, 200, "round {round}: {}", logout.text());
+            let mut access_tokens = vec![access];
+            let mut refresh_tokens = vec![refresh];
+            if rotated.status == 200 {
+                access_tokens.push(rotated.token());
+                let successor = rotated.json()["refresh_token"].as_str().unwrap().to_owned();
+                refresh_tokens.push(successor);
+            } else {
+                assert_eq!(rotated.status, 401, "round {round}: {}", rotated.text());
+            }
+            for token in &access_tokens {
+                let me = app.get_as("/store/customers/me", token).await;
+                assert_eq!(me.status, 401, "round {round}: an access token survived");
+                let refreshed = bearer_refresh(&app, token).await;
+                assert_eq!(refreshed.status, 401, "round {round}: a bearer refresh");
+                let session = create_session(&app, token).await;
+                assert_eq!(session.status, 401, "round {round}: a session from it");
+            }
+            for token in &refresh_tokens {
+                let reply = refresh_with(&app, token).await;
+                assert_eq!(reply.status, 401, "round {round}: a refresh token survived");
+            }
+        }
     }
 }
