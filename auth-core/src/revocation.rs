@@ -6,10 +6,13 @@
 //! - a token whose login (`sid`) has ended (logout, refresh-token reuse) is
 //!   refused. Ended logins share the deny-list with `jti`s under a `login:`
 //!   prefix, kept until the last token of the login could have expired;
-//! - a credential of an identity issued before the identity's "tokens valid
-//!   after" time (a password reset) is refused. The cut-off is in
-//!   milliseconds, so a token issued a moment before a reset is told apart from
-//!   a login a moment after it.
+//! - a credential of an identity whose login began before the identity's
+//!   "tokens valid after" time (a password reset) is refused. A token is
+//!   judged by when its login began (the `sid` and `auth_time` it keeps
+//!   through refreshes), taken before the password was read: a login that
+//!   read the old password is refused even if its token was signed after the
+//!   reset. The cut-off is in milliseconds, so a login a moment before a
+//!   reset is told apart from one a moment after it.
 //!
 //! ```
 //! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
@@ -33,7 +36,7 @@ use std::sync::Arc;
 use crate::clock::SharedClock;
 use crate::error::AuthError;
 use crate::store::RevocationStore;
-use crate::token::AccessClaims;
+use crate::token::{AccessClaims, LoginSession};
 
 /// The revocation checks and writes over a [`RevocationStore`].
 #[derive(Clone)]
@@ -53,8 +56,13 @@ impl Revocations {
         &self.store
     }
 
-    /// Refuses verified `claims` whose `jti` is deny-listed or that were issued
-    /// before their identity's cut-off.
+    /// The clock cut-offs are taken at.
+    pub fn clock(&self) -> &SharedClock {
+        &self.clock
+    }
+
+    /// Refuses verified `claims` whose `jti` is deny-listed, whose login has
+    /// ended, or whose login began before their identity's cut-off.
     pub async fn check_token(&self, claims: &AccessClaims) -> Result<(), AuthError> {
         if let Some(jti) = claims.jti.as_deref()
             && self.store.is_token_revoked(jti).await?
@@ -67,15 +75,16 @@ impl Revocations {
                 tracing::debug!(jti = ?claims.jti, sid, "token of an ended login presented");
             })?;
         }
-        self.check_identity_cutoff(&claims.auth_identity_id, issued_at_ms(claims))
+        let login_began_ms = LoginSession::of(claims).started_ms();
+        self.check_identity_cutoff(&claims.auth_identity_id, login_began_ms)
             .await
             .inspect_err(|_| {
-                tracing::debug!(jti = ?claims.jti, "token issued before identity-wide revocation");
+                tracing::debug!(jti = ?claims.jti, "token of a login begun before identity-wide revocation");
             })
     }
 
-    /// Refuses a credential of `auth_identity_id` issued (Unix milliseconds)
-    /// before the identity's "tokens valid after" time.
+    /// Refuses a credential of `auth_identity_id` whose login began (Unix
+    /// milliseconds) before the identity's "tokens valid after" time.
     pub async fn check_identity_cutoff(
         &self,
         auth_identity_id: &str,
@@ -122,18 +131,4 @@ impl Revocations {
 /// so the two never collide.
 fn login_key(sid: &str) -> String {
     format!("login:{sid}")
-}
-
-/// When a token was issued, in milliseconds: from its `jti` when that is a
-/// ULID (ours are), whose first 48 bits are the issue time, else from `iat`.
-/// Millisecond precision lets a password reset revoke a token issued in the
-/// same second just before it while a login just after it stays valid.
-fn issued_at_ms(claims: &AccessClaims) -> u64 {
-    claims
-        .jti
-        .as_deref()
-        .and_then(|jti| ulid::Ulid::from_string(jti).ok())
-        .map(|ulid| ulid.timestamp_ms())
-        .filter(|ms| ms / 1000 == claims.iat)
-        .unwrap_or(claims.iat.saturating_mul(1000))
 }
