@@ -132,3 +132,90 @@ impl Revocations {
 fn login_key(sid: &str) -> String {
     format!("login:{sid}")
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::access_token::AccessTokens;
+    use crate::clock::TestClock;
+    use crate::identity::AuthContext;
+    use crate::store::MemoryStore;
+    use crate::token::{Algorithm, Key, KeySet, TokenConfig, TokenService};
+
+    fn access_tokens(clock: &TestClock) -> AccessTokens {
+        let clock: SharedClock = Arc::new(clock.clone());
+        let key = Key::hmac("k1", Algorithm::HS256, b"an example secret of 32+ bytes!!").unwrap();
+        let tokens = TokenService::new(KeySet::new(key).unwrap(), TokenConfig::new("i", "a"))
+            .unwrap()
+            .with_clock(clock.clone());
+        AccessTokens::new(
+            tokens,
+            Revocations::new(Arc::new(MemoryStore::new()), clock),
+        )
+    }
+
+    fn context() -> AuthContext {
+        AuthContext {
+            actor_id: "cus_1".into(),
+            actor_type: "customer".into(),
+            auth_identity_id: "authid_1".into(),
+            app_metadata: Default::default(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_login_begun_before_a_reset_is_cut_off_even_if_signed_after_it() {
+        let clock = TestClock::at_secs(1_700_000_000);
+        let access = access_tokens(&clock);
+        let login = access.begin_login();
+        clock.advance(Duration::from_millis(300));
+        access
+            .revocations()
+            .revoke_identity_tokens("authid_1")
+            .await
+            .unwrap();
+        clock.advance(Duration::from_millis(300));
+        let late = access.sign_first(&context(), &login).unwrap();
+        assert_eq!(
+            access.verify(&late.token).await.unwrap_err(),
+            AuthError::InvalidToken
+        );
+        let refreshed = access.continue_login(&context(), &late.claims).unwrap();
+        assert!(access.verify(&refreshed).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn a_login_begun_a_millisecond_after_a_reset_stays_valid() {
+        let clock = TestClock::at_secs(1_700_000_000);
+        let access = access_tokens(&clock);
+        clock.advance(Duration::from_millis(400));
+        access
+            .revocations()
+            .revoke_identity_tokens("authid_1")
+            .await
+            .unwrap();
+        clock.advance(Duration::from_millis(1));
+        let login = access.begin_login();
+        let token = access.sign_first(&context(), &login).unwrap();
+        assert!(access.verify(&token.token).await.is_ok());
+    }
+
+    #[test]
+    fn a_login_began_at_its_sid_time_never_later_than_its_auth_time_second() {
+        let login = LoginSession::start_at_ms(1_700_000_000_250);
+        assert_eq!(login.auth_time, 1_700_000_000);
+        assert_eq!(login.started_ms(), 1_700_000_000_250);
+        let foreign = LoginSession {
+            sid: "not-a-ulid".into(),
+            auth_time: 1_700_000_000,
+        };
+        assert_eq!(foreign.started_ms(), 1_700_000_000_000);
+        let later_sid = LoginSession {
+            sid: LoginSession::start_at_ms(1_700_000_005_000).sid,
+            auth_time: 1_700_000_000,
+        };
+        assert_eq!(later_sid.started_ms(), 1_700_000_000_000);
+    }
+}
