@@ -97,10 +97,30 @@ impl AccessTokens {
     /// Starts a login of `context` (a new `sid`, `auth_time` now) and signs
     /// its first access token.
     pub fn start_login(&self, context: &AuthContext) -> Result<IssuedToken, AuthError> {
-        self.tokens.issue(context).map_err(|error| {
-            tracing::error!(%error, "signing an access token failed");
-            AuthError::Internal
-        })
+        self.sign_first(context, &self.begin_login())
+    }
+
+    /// A login that begins now: take it before the credential is read, and
+    /// sign its first token with [`sign_first`](Self::sign_first) once the
+    /// credential is verified. A password reset between the two cuts the
+    /// login off, since it began before the reset.
+    pub fn begin_login(&self) -> LoginSession {
+        LoginSession::start_at_ms(self.revocations.clock().now_ms())
+    }
+
+    /// Signs the first access token of `login` (from
+    /// [`begin_login`](Self::begin_login)) for `context`.
+    pub fn sign_first(
+        &self,
+        context: &AuthContext,
+        login: &LoginSession,
+    ) -> Result<IssuedToken, AuthError> {
+        self.tokens
+            .issue_in(context, login, u64::MAX)
+            .map_err(|error| {
+                tracing::error!(%error, "signing an access token failed");
+                AuthError::Internal
+            })
     }
 
     /// A bearer refresh: a token for `context` in the login of `caller`,

@@ -363,6 +363,7 @@ impl From<StoreError> for AuthError {
                 tracing::error!(%detail, "store unavailable; failing closed");
                 Self::Unavailable
             }
+            StoreError::InvalidIdentityId => Self::InvalidData("Invalid auth identity id".into()),
             other => {
                 tracing::error!(error = %other, "unexpected store error");
                 Self::Internal

@@ -104,6 +104,15 @@ impl Default for AuthIdentity {
     }
 }
 
+/// Whether `id` may name an auth identity (or a login, or anything a store
+/// keys by identity): not empty, and no control characters (a NUL or a
+/// newline in an id could cut or forge log lines and store keys). Checked
+/// where ids enter: token verification and issue, and every store write that
+/// carries an identity id.
+pub fn is_valid_identity_id(id: &str) -> bool {
+    !id.is_empty() && !id.chars().any(char::is_control)
+}
+
 /// Words that cannot be actor types because static auth routes use them.
 pub const RESERVED_ACTOR_TYPES: &[&str] = &["token", "session"];
 

@@ -61,8 +61,8 @@ use crate::routes::{AuthRequest, AuthRoute, RouteServices};
 use crate::service::AuthService;
 use crate::session::{SessionSettings, Sessions};
 use crate::store::{
-    ApiKeyStore, IdentityStore, MemoryStore, RefreshTokenStore, ResetTokenStore, RevocationStore,
-    SessionStore, ThrottleStore,
+    ApiKeyStore, CredentialStore, IdentityStore, MemoryStore, RefreshTokenStore, ResetTokenStore,
+    RevocationStore, SessionStore, ThrottleStore,
 };
 use crate::telemetry;
 use crate::throttle::{Throttle, ThrottleSettings};
@@ -121,6 +121,7 @@ impl AuthSettings {
 /// and [`SqliteStore`](crate::store::SqliteStore).
 pub trait AuthStore:
     IdentityStore
+    + CredentialStore
     + RevocationStore
     + SessionStore
     + ResetTokenStore
@@ -132,6 +133,7 @@ pub trait AuthStore:
 
 impl<T> AuthStore for T where
     T: IdentityStore
+        + CredentialStore
         + RevocationStore
         + SessionStore
         + ResetTokenStore
@@ -452,6 +454,12 @@ impl AuthModuleBuilder {
         let store: Arc<dyn AuthStore> = self
             .store
             .unwrap_or_else(|| Arc::new(MemoryStore::new().with_clock(clock.clone())));
+        // A reset is atomic when the one store holds everything it touches.
+        let atomic_resets = self.identities.is_none()
+            && self.revocations.is_none()
+            && self.sessions.is_none()
+            && self.reset_tokens.is_none()
+            && self.refresh_tokens.is_none();
         let identities = self.identities.unwrap_or_else(|| store.clone());
         let revocations = Revocations::new(
             self.revocations.unwrap_or_else(|| store.clone()),
@@ -478,6 +486,12 @@ impl AuthModuleBuilder {
             refresh_tokens.clone(),
             clock.clone(),
         );
+        let password_resets = if atomic_resets {
+            let credentials: Arc<dyn CredentialStore> = store.clone();
+            password_resets.with_atomic_store(credentials)
+        } else {
+            password_resets
+        };
         let api_keys = ApiKeys::new(
             self.api_keys.unwrap_or_else(|| store.clone()),
             clock.clone(),

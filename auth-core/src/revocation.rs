@@ -8,10 +8,13 @@
 //!   logins share the deny-list with `jti`s under a `login:` prefix, kept
 //!   until the last token of the login, and every session that existed when
 //!   it ended, could have expired;
-//! - a credential of an identity issued before the identity's "tokens valid
-//!   after" time (a password reset) is refused. The cut-off is in
-//!   milliseconds, so a token issued a moment before a reset is told apart from
-//!   a login a moment after it.
+//! - a credential of an identity whose login began before the identity's
+//!   "tokens valid after" time (a password reset) is refused. A token is
+//!   judged by when its login began (the `sid` and `auth_time` it keeps
+//!   through refreshes), taken before the password was read: a login that
+//!   read the old password is refused even if its token was signed after the
+//!   reset. The cut-off is in milliseconds, so a login a moment before a
+//!   reset is told apart from one a moment after it.
 //!
 //! ```
 //! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
@@ -35,7 +38,7 @@ use std::sync::Arc;
 use crate::clock::SharedClock;
 use crate::error::AuthError;
 use crate::store::RevocationStore;
-use crate::token::AccessClaims;
+use crate::token::{AccessClaims, LoginSession};
 
 /// The revocation checks and writes over a [`RevocationStore`].
 #[derive(Clone)]
@@ -55,8 +58,13 @@ impl Revocations {
         &self.store
     }
 
-    /// Refuses verified `claims` whose `jti` is deny-listed or that were issued
-    /// before their identity's cut-off.
+    /// The clock cut-offs are taken at.
+    pub fn clock(&self) -> &SharedClock {
+        &self.clock
+    }
+
+    /// Refuses verified `claims` whose `jti` is deny-listed, whose login has
+    /// ended, or whose login began before their identity's cut-off.
     pub async fn check_token(&self, claims: &AccessClaims) -> Result<(), AuthError> {
         if let Some(jti) = claims.jti.as_deref()
             && self.store.is_token_revoked(jti).await?
@@ -69,15 +77,16 @@ impl Revocations {
                 tracing::debug!(jti = ?claims.jti, sid, "token of an ended login presented");
             })?;
         }
-        self.check_identity_cutoff(&claims.auth_identity_id, issued_at_ms(claims))
+        let login_began_ms = LoginSession::of(claims).started_ms();
+        self.check_identity_cutoff(&claims.auth_identity_id, login_began_ms)
             .await
             .inspect_err(|_| {
-                tracing::debug!(jti = ?claims.jti, "token issued before identity-wide revocation");
+                tracing::debug!(jti = ?claims.jti, "token of a login begun before identity-wide revocation");
             })
     }
 
-    /// Refuses a credential of `auth_identity_id` issued (Unix milliseconds)
-    /// before the identity's "tokens valid after" time.
+    /// Refuses a credential of `auth_identity_id` whose login began (Unix
+    /// milliseconds) before the identity's "tokens valid after" time.
     pub async fn check_identity_cutoff(
         &self,
         auth_identity_id: &str,
@@ -126,16 +135,89 @@ fn login_key(sid: &str) -> String {
     format!("login:{sid}")
 }
 
-/// When a token was issued, in milliseconds: from its `jti` when that is a
-/// ULID (ours are), whose first 48 bits are the issue time, else from `iat`.
-/// Millisecond precision lets a password reset revoke a token issued in the
-/// same second just before it while a login just after it stays valid.
-fn issued_at_ms(claims: &AccessClaims) -> u64 {
-    claims
-        .jti
-        .as_deref()
-        .and_then(|jti| ulid::Ulid::from_string(jti).ok())
-        .map(|ulid| ulid.timestamp_ms())
-        .filter(|ms| ms / 1000 == claims.iat)
-        .unwrap_or(claims.iat.saturating_mul(1000))
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::access_token::AccessTokens;
+    use crate::clock::TestClock;
+    use crate::identity::AuthContext;
+    use crate::store::MemoryStore;
+    use crate::token::{Algorithm, Key, KeySet, TokenConfig, TokenService};
+
+    fn access_tokens(clock: &TestClock) -> AccessTokens {
+        let clock: SharedClock = Arc::new(clock.clone());
+        let key = Key::hmac("k1", Algorithm::HS256, b"an example secret of 32+ bytes!!").unwrap();
+        let tokens = TokenService::new(KeySet::new(key).unwrap(), TokenConfig::new("i", "a"))
+            .unwrap()
+            .with_clock(clock.clone());
+        AccessTokens::new(
+            tokens,
+            Revocations::new(Arc::new(MemoryStore::new()), clock),
+        )
+    }
+
+    fn context() -> AuthContext {
+        AuthContext {
+            actor_id: "cus_1".into(),
+            actor_type: "customer".into(),
+            auth_identity_id: "authid_1".into(),
+            app_metadata: Default::default(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_login_begun_before_a_reset_is_cut_off_even_if_signed_after_it() {
+        let clock = TestClock::at_secs(1_700_000_000);
+        let access = access_tokens(&clock);
+        let login = access.begin_login();
+        clock.advance(Duration::from_millis(300));
+        access
+            .revocations()
+            .revoke_identity_tokens("authid_1")
+            .await
+            .unwrap();
+        clock.advance(Duration::from_millis(300));
+        let late = access.sign_first(&context(), &login).unwrap();
+        assert_eq!(
+            access.verify(&late.token).await.unwrap_err(),
+            AuthError::InvalidToken
+        );
+        let refreshed = access.continue_login(&context(), &late.claims).unwrap();
+        assert!(access.verify(&refreshed).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn a_login_begun_a_millisecond_after_a_reset_stays_valid() {
+        let clock = TestClock::at_secs(1_700_000_000);
+        let access = access_tokens(&clock);
+        clock.advance(Duration::from_millis(400));
+        access
+            .revocations()
+            .revoke_identity_tokens("authid_1")
+            .await
+            .unwrap();
+        clock.advance(Duration::from_millis(1));
+        let login = access.begin_login();
+        let token = access.sign_first(&context(), &login).unwrap();
+        assert!(access.verify(&token.token).await.is_ok());
+    }
+
+    #[test]
+    fn a_login_began_at_its_sid_time_never_later_than_its_auth_time_second() {
+        let login = LoginSession::start_at_ms(1_700_000_000_250);
+        assert_eq!(login.auth_time, 1_700_000_000);
+        assert_eq!(login.started_ms(), 1_700_000_000_250);
+        let foreign = LoginSession {
+            sid: "not-a-ulid".into(),
+            auth_time: 1_700_000_000,
+        };
+        assert_eq!(foreign.started_ms(), 1_700_000_000_000);
+        let later_sid = LoginSession {
+            sid: LoginSession::start_at_ms(1_700_000_005_000).sid,
+            auth_time: 1_700_000_000,
+        };
+        assert_eq!(later_sid.started_ms(), 1_700_000_000_000);
+    }
 }

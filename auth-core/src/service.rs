@@ -32,8 +32,8 @@ use serde_json::Value;
 
 use crate::error::AuthError;
 use crate::identity::AuthIdentity;
-use crate::provider::{AuthenticationInput, ProviderOutcome, ProviderRegistry};
-use crate::store::{IdentityStore, ProviderStore};
+use crate::provider::{AuthProvider, AuthenticationInput, ProviderOutcome, ProviderRegistry};
+use crate::store::{CredentialChange, IdentityStore, ProviderStore};
 
 /// The registry and the identity store, with Medusa's operations.
 #[derive(Clone)]
@@ -61,8 +61,17 @@ impl AuthService {
         &self.identities
     }
 
-    fn scoped(&self, provider: &str) -> ProviderStore {
-        ProviderStore::new(provider, Arc::clone(&self.identities))
+    /// The identity store scoped to `provider`, finding its entity ids as the
+    /// provider says (ignoring case for e-mails).
+    fn scoped(&self, provider: &dyn AuthProvider) -> ProviderStore {
+        ProviderStore::new(provider.id(), Arc::clone(&self.identities))
+            .ignoring_case(provider.entity_ids_ignore_case())
+    }
+
+    /// The identity store scoped to the provider `provider`; an unknown
+    /// provider is refused as by [`authenticate`](Self::authenticate).
+    pub fn provider_store(&self, provider: &str) -> Result<ProviderStore, AuthError> {
+        Ok(self.scoped(self.registry.get(provider)?.as_ref()))
     }
 
     /// Logs in with `provider`, or starts its redirect flow.
@@ -72,7 +81,9 @@ impl AuthService {
         input: &AuthenticationInput,
     ) -> Result<ProviderOutcome, AuthError> {
         let found = self.registry.get(provider)?;
-        found.authenticate(input, &self.scoped(provider)).await
+        found
+            .authenticate(input, &self.scoped(found.as_ref()))
+            .await
     }
 
     /// Creates an identity with `provider`.
@@ -82,7 +93,7 @@ impl AuthService {
         input: &AuthenticationInput,
     ) -> Result<ProviderOutcome, AuthError> {
         let found = self.registry.get(provider)?;
-        found.register(input, &self.scoped(provider)).await
+        found.register(input, &self.scoped(found.as_ref())).await
     }
 
     /// Changes `identity`'s data with `provider` (e.g. a new password).
@@ -93,7 +104,24 @@ impl AuthService {
         data: &Value,
     ) -> Result<ProviderOutcome, AuthError> {
         let found = self.registry.get(provider)?;
-        found.update(identity, data, &self.scoped(provider)).await
+        found
+            .update(identity, data, &self.scoped(found.as_ref()))
+            .await
+    }
+
+    /// The credential change `data` asks for on `identity` with `provider`,
+    /// validated and hashed but not written; `None` when the provider has no
+    /// such credential. See [`AuthProvider::credential_change`].
+    pub async fn credential_change(
+        &self,
+        provider: &str,
+        identity: &AuthIdentity,
+        data: &Value,
+    ) -> Result<Option<CredentialChange>, AuthError> {
+        let found = self.registry.get(provider)?;
+        found
+            .credential_change(identity, data, &self.scoped(found.as_ref()))
+            .await
     }
 
     /// Completes `provider`'s redirect flow.
@@ -103,6 +131,8 @@ impl AuthService {
         input: &AuthenticationInput,
     ) -> Result<ProviderOutcome, AuthError> {
         let found = self.registry.get(provider)?;
-        found.validate_callback(input, &self.scoped(provider)).await
+        found
+            .validate_callback(input, &self.scoped(found.as_ref()))
+            .await
     }
 }

@@ -39,6 +39,10 @@ impl ResetTokenStore for ReusableResetTokens {
         self.0.replace_reset_token(record).await
     }
 
+    async fn reset_token(&self, token_hash: &str) -> Result<Option<ResetTokenRecord>, StoreError> {
+        self.0.reset_token(token_hash).await
+    }
+
     async fn consume_reset_token(
         &self,
         token_hash: &str,
@@ -103,6 +107,10 @@ fn kit_macro_runs_every_public_behaviour() {
         ("api_keys", include_str!("../src/store/testing/api_keys.rs")),
         ("invites", include_str!("../src/store/testing/invites.rs")),
         ("throttle", include_str!("../src/store/testing/throttle.rs")),
+        (
+            "credentials",
+            include_str!("../src/store/testing/credentials.rs"),
+        ),
     ] {
         let arm = macro_source
             .split_once(&format!("(@trait {store_trait} "))

@@ -21,6 +21,7 @@
 //! assert!(error.to_string().starts_with("AUTH_TOKEN_TTL:"));
 //! ```
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -119,6 +120,11 @@ pub struct DemoConfig {
     /// `AUTH_HASH_WAIT`: the longest wait for a password-hashing slot before
     /// `503` (default 2 s, at most 1 minute).
     pub hash_wait: Duration,
+    /// The providers each listed actor type may use (Medusa's
+    /// `authMethodsPerActor`); actor types not listed may use every provider.
+    /// Set in code (the conformance suite does); no environment variable,
+    /// empty by default.
+    pub providers_per_actor: BTreeMap<String, Vec<String>>,
 }
 
 impl std::fmt::Debug for DemoConfig {
@@ -141,6 +147,7 @@ impl std::fmt::Debug for DemoConfig {
             .field("reset_token_ttl", &self.reset_token_ttl)
             .field("login_max_age", &self.login_max_age)
             .field("hash_wait", &self.hash_wait)
+            .field("providers_per_actor", &self.providers_per_actor)
             .finish()
     }
 }
@@ -309,6 +316,7 @@ impl DemoConfig {
             reset_token_ttl,
             login_max_age,
             hash_wait,
+            providers_per_actor: BTreeMap::new(),
         })
     }
 }

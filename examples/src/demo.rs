@@ -258,7 +258,11 @@ impl Demo {
         }
         let keys = KeySet::new(signing_key(&config.signing)?)
             .map_err(|e| ConfigError::new(key_variable(&config.signing), e.to_string()))?;
-        let auth = AuthModule::builder()
+        let mut builder = AuthModule::builder();
+        for (actor_type, providers) in &config.providers_per_actor {
+            builder = builder.providers_for(actor_type.clone(), providers.clone());
+        }
+        let auth = builder
             .keys(keys)
             .issuer(config.issuer.clone())
             .audience(config.audience.clone())

@@ -98,6 +98,11 @@ suite! {
         tokens_sub_must_be_the_auth_identity,
         tokens_identity_ids_with_control_characters_are_refused,
         h2_refresh_stops_at_the_login_max_age,
+        h3_a_login_in_flight_across_a_reset_gets_no_token,
+        h4_a_rehash_in_flight_cannot_undo_a_reset,
+        m5_a_too_short_password_keeps_the_reset_token,
+        low_reset_and_update_respect_the_actor_providers,
+        low_mixed_case_medusa_emails_can_log_in_and_reset,
         m4_a_revocation_store_error_is_503_and_keeps_the_session,
         h2_logout_ends_the_cookie_session_of_the_login,
         m6_duplicate_session_cookies_are_refused_only_where_sessions_count,
@@ -1719,6 +1724,275 @@ mod cases {
             401,
             "a refresh past the login max age"
         );
+    }
+
+    /// A server whose password hashing queues rather than refuses (a long
+    /// `AUTH_HASH_WAIT`) and which throttles nothing, for the cases that
+    /// line requests up in the hashing queue.
+    async fn queueing_app(mut app: App) -> std::sync::Arc<App> {
+        app.restart_with(|config| {
+            config.throttle = false;
+            config.hash_wait = std::time::Duration::from_secs(30);
+        });
+        std::sync::Arc::new(app)
+    }
+
+    /// How many logins fill the hashing queue: the server has one hashing
+    /// slot per core and queues up to 16 requests per slot; 12 per slot
+    /// leave room for the requests of a case.
+    fn a_queue_full() -> usize {
+        12 * std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+    }
+
+    /// Spawns `count` logins of unknown e-mails: each takes a hashing slot
+    /// (a dummy verification) in turn, so requests sent after them wait in
+    /// the hashing queue in the order they were sent.
+    fn fill_the_hasher(
+        app: &std::sync::Arc<App>,
+        tag: &str,
+        count: usize,
+    ) -> Vec<tokio::task::JoinHandle<conformance::Reply>> {
+        (0..count)
+            .map(|n| {
+                let app = std::sync::Arc::clone(app);
+                let email = format!("{tag}-flood-{n}@example.com");
+                tokio::spawn(async move { app.login("customer", &email, "wrong password!").await })
+            })
+            .collect()
+    }
+
+    /// Lets the requests sent so far reach the hashing queue, so the next one
+    /// queues behind them.
+    async fn let_them_queue() {
+        tokio::time::sleep(std::time::Duration::from_millis(40)).await;
+    }
+
+    /// Whether a login's answer gave a token that still works.
+    async fn gave_a_working_token(app: &App, login: &conformance::Reply) -> bool {
+        login.status == 200
+            && app
+                .get_as("/store/customers/me", &login.token())
+                .await
+                .status
+                == 200
+    }
+
+    /// Runs `request` on its own task.
+    fn spawned<F>(request: F) -> tokio::task::JoinHandle<conformance::Reply>
+    where
+        F: std::future::Future<Output = conformance::Reply> + Send + 'static,
+    {
+        tokio::spawn(request)
+    }
+
+    /// H3: a login that read the password before a reset replaced it, and
+    /// was still hashing when the reset completed, gets no working token:
+    /// its login began before the reset. Order in the hashing queue: the
+    /// reset's new hash, then the login's verification of the old password.
+    pub async fn h3_a_login_in_flight_across_a_reset_gets_no_token(app: App) {
+        let app = queueing_app(app).await;
+        let email = unique_email("h3-victim");
+        app.customer_token(&email).await;
+        assert_eq!(request_reset(&app, &email).await.status, 201);
+        let reset_token = reset_token_for("customer", &email, None).await;
+        let started = std::time::Instant::now();
+        let mut flood = fill_the_hasher(&app, "h3", a_queue_full());
+        let_them_queue().await;
+        let update = spawned({
+            let app = std::sync::Arc::clone(&app);
+            async move { update_password(&app, &reset_token, "the new password!").await }
+        });
+        let_them_queue().await;
+        flood.extend(fill_the_hasher(&app, "h3-between", 2));
+        let_them_queue().await;
+        let in_flight = spawned({
+            let (app, email) = (std::sync::Arc::clone(&app), email.clone());
+            async move { app.login("customer", &email, PASSWORD).await }
+        });
+        let in_flight = in_flight.await.unwrap();
+        let update = update.await.unwrap();
+        for login in flood {
+            assert_eq!(login.await.unwrap().status, 401);
+        }
+        assert_eq!(update.status, 200, "{}", update.text());
+        assert!(
+            !gave_a_working_token(&app, &in_flight).await,
+            "a login in flight across the reset got a working token ({})",
+            in_flight.status
+        );
+        assert_eq!(app.login("customer", &email, PASSWORD).await.status, 401);
+        let fresh = app.login("customer", &email, "the new password!").await;
+        assert!(gave_a_working_token(&app, &fresh).await, "{}", fresh.text());
+        assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    }
+
+    /// Argon2id of [`PASSWORD`] with parameters far below the policy (m = 8
+    /// KiB, t = 1): it verifies, and a login rehashes it.
+    const WEAK_HASH_OF_PASSWORD: &str = "$argon2id$v=19$m=8,t=1,p=1$e4zz5AnfW7c3EHPfWsrN9A$NDvjAjrH87WawyDFIFfYmAUc4i/KlO37foGhQOP11tE";
+
+    /// Runs `sql` on the app's database (a second connection, as another
+    /// process would), with `?1` bound to `entity_id` and `?2` to `value`;
+    /// it must change one row.
+    async fn run_sql(app: &App, sql: &'static str, entity_id: &str, value: &str) {
+        let url = format!("sqlite://{}", app.database().display());
+        let database = auth_core::store::SqliteStore::connect(&url).await.unwrap();
+        let done = sqlx::query(sql)
+            .bind(entity_id)
+            .bind(value)
+            .execute(database.pool())
+            .await
+            .unwrap();
+        assert_eq!(done.rows_affected(), 1, "{sql}");
+    }
+
+    /// H4: a user whose stored hash is below the policy logs in while a reset
+    /// completes; the login's rehash of the old password, queued behind the
+    /// reset's hash, must not write over the new one. Afterwards only the
+    /// new password works.
+    pub async fn h4_a_rehash_in_flight_cannot_undo_a_reset(app: App) {
+        let app = queueing_app(app).await;
+        let email = unique_email("h4-legacy");
+        app.customer_token(&email).await;
+        run_sql(
+            &app,
+            "UPDATE provider_identity SET provider_metadata = \
+             json_set(provider_metadata, '$.password', ?2) \
+             WHERE provider = 'emailpass' AND entity_id = ?1",
+            &email,
+            WEAK_HASH_OF_PASSWORD,
+        )
+        .await;
+        assert_eq!(request_reset(&app, &email).await.status, 201);
+        let reset_token = reset_token_for("customer", &email, None).await;
+        let started = std::time::Instant::now();
+        let flood = fill_the_hasher(&app, "h4", a_queue_full());
+        let_them_queue().await;
+        let in_flight = spawned({
+            let (app, email) = (std::sync::Arc::clone(&app), email.clone());
+            async move { app.login("customer", &email, PASSWORD).await }
+        });
+        let_them_queue().await;
+        let update = spawned({
+            let app = std::sync::Arc::clone(&app);
+            async move { update_password(&app, &reset_token, "the new password!").await }
+        });
+        let update = update.await.unwrap();
+        let in_flight = in_flight.await.unwrap();
+        for login in flood {
+            assert_eq!(login.await.unwrap().status, 401);
+        }
+        assert_eq!(update.status, 200, "{}", update.text());
+        let fresh = app.login("customer", &email, "the new password!").await;
+        assert_eq!(fresh.status, 200, "the reset was undone: {}", fresh.text());
+        let old = app.login("customer", &email, PASSWORD).await;
+        assert_eq!(old.status, 401, "the old password works again");
+        assert!(
+            !gave_a_working_token(&app, &in_flight).await,
+            "a login in flight across the reset got a working token ({})",
+            in_flight.status
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    }
+
+    /// M5: a new password that fails the policy is `400 invalid_data` and
+    /// spends nothing: the same reset token then sets a good password, and
+    /// the reset revokes the old credentials.
+    pub async fn m5_a_too_short_password_keeps_the_reset_token(app: App) {
+        let email = unique_email("m5-short");
+        let old_token = app.customer_token(&email).await;
+        assert_eq!(request_reset(&app, &email).await.status, 201);
+        let reset_token = reset_token_for("customer", &email, None).await;
+        let short = update_password(&app, &reset_token, "short").await;
+        assert_eq!(short.status, 400, "{}", short.text());
+        assert_eq!(short.json()["type"], "invalid_data");
+        assert_eq!(app.login("customer", &email, PASSWORD).await.status, 200);
+        let good = update_password(&app, &reset_token, "a long enough password").await;
+        assert_eq!(good.status, 200, "{}", good.text());
+        assert_eq!(
+            app.get_as("/store/customers/me", &old_token).await.status,
+            401
+        );
+        let replay = update_password(&app, &reset_token, "yet another password").await;
+        assert_eq!(replay.status, 401);
+        let fresh = app
+            .login("customer", &email, "a long enough password")
+            .await;
+        assert!(gave_a_working_token(&app, &fresh).await, "{}", fresh.text());
+    }
+
+    /// Low: an actor type restricted to some providers (Medusa's
+    /// `authMethodsPerActor`) cannot ask for a reset or update a password
+    /// through another provider: `400 not_allowed`, as for login.
+    pub async fn low_reset_and_update_respect_the_actor_providers(mut app: App) {
+        app.restart_with(|config| {
+            config
+                .providers_per_actor
+                .insert("user".into(), vec!["github".into()]);
+        });
+        let email = unique_email("low-providers");
+        app.register("customer", &email).await;
+        let login = app.login("user", &email, PASSWORD).await;
+        assert_eq!(login.status, 400, "{}", login.text());
+        assert_eq!(login.json()["type"], "not_allowed");
+        let reset = app
+            .post(
+                "/auth/user/emailpass/reset-password",
+                &json!({"identifier": email}),
+                &[],
+            )
+            .await;
+        assert_eq!(reset.status, 400, "{}", reset.text());
+        assert_eq!(reset.json()["type"], "not_allowed");
+        let update = app
+            .post_as(
+                "/auth/user/emailpass/update",
+                "rst_not-a-real-token",
+                &json!({"password": "a brand new password"}),
+            )
+            .await;
+        assert_eq!(update.status, 400, "{}", update.text());
+        assert_eq!(update.json()["type"], "not_allowed");
+        // Unrestricted actor types are unaffected.
+        assert_eq!(request_reset(&app, &email).await.status, 201);
+    }
+
+    /// Low: a login a Medusa backend stored with a mixed-case e-mail logs in
+    /// and resets by any spelling, and is stored lower-cased after the reset.
+    pub async fn low_mixed_case_medusa_emails_can_log_in_and_reset(app: App) {
+        let email = unique_email("low-mixed");
+        let stored = email
+            .replacen("low-mixed", "Low-Mixed", 1)
+            .replace("example.com", "Example.COM");
+        app.customer_token(&email).await;
+        run_sql(
+            &app,
+            "UPDATE provider_identity SET entity_id = ?2 WHERE entity_id = ?1",
+            &email,
+            &stored,
+        )
+        .await;
+        for spelling in [email.as_str(), stored.as_str(), &email.to_uppercase()] {
+            let login = app.login("customer", spelling, PASSWORD).await;
+            assert!(
+                gave_a_working_token(&app, &login).await,
+                "{spelling}: {}",
+                login.text()
+            );
+        }
+        assert_eq!(request_reset(&app, &stored).await.status, 201);
+        let reset_token = reset_token_for("customer", &email, None).await;
+        let updated = update_password(&app, &reset_token, "a brand new password").await;
+        assert_eq!(updated.status, 200, "{}", updated.text());
+        let fresh = app.login("customer", &email, "a brand new password").await;
+        assert!(gave_a_working_token(&app, &fresh).await, "{}", fresh.text());
+        // Lower-cased by the reset's write.
+        run_sql(
+            &app,
+            "UPDATE provider_identity SET updated_at = ?2 WHERE entity_id = ?1",
+            &email,
+            "2026-01-01T00:00:00.000Z",
+        )
+        .await;
     }
 
     /// Runs `sql` on the server's database from a connection of the test's

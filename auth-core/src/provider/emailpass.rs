@@ -1,12 +1,20 @@
 //! The `emailpass` provider: e-mail and password, hashed with Argon2id.
 //!
-//! - The e-mail is trimmed and lower-cased; it is the provider identity's `entity_id`.
+//! - The e-mail is trimmed and lower-cased; it is the provider identity's
+//!   `entity_id`. Lookups ignore ASCII case, so a row a Medusa backend stored
+//!   as `Ada@Example.com` is found, and it is lower-cased at its next
+//!   password write (a rehash, an update, a reset).
 //! - Passwords are 8 to 1024 bytes at registration and update, checked before
 //!   hashing, never trimmed or truncated. Login does not enforce the minimum, so
 //!   users migrated from Medusa (which had none) can still sign in.
 //! - An unknown e-mail is verified against a dummy hash, so it costs the same as a
 //!   wrong password and gets the same answer: `Invalid email or password`.
 //! - Medusa's scrypt hashes verify, and are rewritten as Argon2id on success.
+//! - Every password write is a compare-and-set against the hash that was read
+//!   ([`CredentialChange`]): a rehash that lost the race to a reset writes
+//!   nothing. A login succeeds only if the hash it verified is still the
+//!   stored one when it ends, so a login in flight across a reset gets no
+//!   token.
 //!
 //! ```
 //! # tokio::runtime::Builder::new_multi_thread().build().unwrap().block_on(async {
@@ -31,11 +39,11 @@ use serde_json::{Value, json};
 
 use super::{AuthProvider, AuthenticationInput, ProviderOutcome};
 use crate::error::AuthError;
-use crate::identity::{AuthIdentity, Metadata};
+use crate::identity::{AuthIdentity, Metadata, ProviderIdentity};
 use crate::password::{
     MAX_PASSWORD_BYTES, PasswordCheck, PasswordError, PasswordHasher, check_password_length,
 };
-use crate::store::{ProviderStore, StoreError};
+use crate::store::{CredentialChange, CredentialWrite, ProviderStore, StoreError};
 
 /// The message for every failed login, whatever the cause.
 pub const INVALID_CREDENTIALS: &str = "Invalid email or password";
@@ -132,6 +140,10 @@ impl AuthProvider for EmailPass {
         normalize_email(identifier)
     }
 
+    fn entity_ids_ignore_case(&self) -> bool {
+        true
+    }
+
     fn claimed_identifier(&self, input: &AuthenticationInput) -> Option<String> {
         input
             .body
@@ -158,31 +170,38 @@ impl AuthProvider for EmailPass {
                 .map_err(password_error)?;
             return Ok(ProviderOutcome::Failed(INVALID_CREDENTIALS.into()));
         };
-        let Some(stored) = login
-            .provider_metadata
-            .get(PASSWORD_KEY)
-            .and_then(Value::as_str)
-        else {
+        let Some(stored) = stored_hash(&login) else {
             self.hasher
                 .verify_dummy(password)
                 .await
                 .map_err(password_error)?;
             return Ok(ProviderOutcome::Failed(INVALID_CREDENTIALS.into()));
         };
-        match self
+        let needs_rehash = match self
             .hasher
             .verify(password, stored)
             .await
             .map_err(password_error)?
         {
-            PasswordCheck::Invalid => Ok(ProviderOutcome::Failed(INVALID_CREDENTIALS.into())),
-            PasswordCheck::Valid { needs_rehash } => {
-                if needs_rehash {
-                    self.rehash(store, &login, password).await;
-                }
-                Ok(ProviderOutcome::Authenticated(identity))
+            PasswordCheck::Invalid => {
+                return Ok(ProviderOutcome::Failed(INVALID_CREDENTIALS.into()));
             }
+            PasswordCheck::Valid { needs_rehash } => needs_rehash,
+        };
+        let mut verified = stored.to_owned();
+        if needs_rehash
+            && let Some(rehashed) = self.rehash(store, &login, &verified, password).await
+        {
+            verified = rehashed;
         }
+        // Only a credential that is still current gives a login: one that a
+        // reset replaced while this request hashed gives nothing.
+        let current = store.reread(&login).await?;
+        if current.as_ref().and_then(stored_hash) != Some(verified.as_str()) {
+            tracing::info!(provider_identity = %login.id, "password changed during the login: refused");
+            return Ok(ProviderOutcome::Failed(INVALID_CREDENTIALS.into()));
+        }
+        Ok(ProviderOutcome::Authenticated(identity))
     }
 
     async fn register(
@@ -211,49 +230,110 @@ impl AuthProvider for EmailPass {
         }
     }
 
+    /// Sets a new password: [`credential_change`](Self::credential_change),
+    /// written by compare-and-set. A password changed by someone else while
+    /// this one was hashed is not overwritten: `503` (try again).
     async fn update(
         &self,
         identity: &AuthIdentity,
         data: &Value,
         store: &ProviderStore,
     ) -> Result<ProviderOutcome, AuthError> {
+        let Some(change) = self.credential_change(identity, data, store).await? else {
+            return Ok(ProviderOutcome::Failed("Invalid token".into()));
+        };
+        let Some(login) = store.for_identity(&identity.id).await? else {
+            return Ok(ProviderOutcome::Failed("Invalid token".into()));
+        };
+        match store.change_credential(&login, &change).await? {
+            CredentialWrite::Changed => Ok(ProviderOutcome::Authenticated(identity.clone())),
+            CredentialWrite::Stale => {
+                tracing::warn!(provider_identity = %login.id, "password changed concurrently: update not applied");
+                Err(AuthError::Unavailable)
+            }
+        }
+    }
+
+    /// Checks the new password against the policy (`400 invalid_data` before
+    /// any hashing), hashes it, and returns the write, guarded by the hash
+    /// stored now. `None` when the identity has no e-mail login.
+    async fn credential_change(
+        &self,
+        identity: &AuthIdentity,
+        data: &Value,
+        store: &ProviderStore,
+    ) -> Result<Option<CredentialChange>, AuthError> {
         let Some(password) = data.get("password").and_then(Value::as_str) else {
             return Err(AuthError::InvalidData("Password should be a string".into()));
         };
         check_password_length(password).map_err(password_error)?;
         let Some(login) = store.for_identity(&identity.id).await? else {
-            return Ok(ProviderOutcome::Failed("Invalid token".into()));
+            return Ok(None);
         };
         let hash = self.hasher.hash(password).await.map_err(password_error)?;
-        let mut metadata = login.provider_metadata.clone();
-        metadata.insert(PASSWORD_KEY.into(), Value::String(hash));
-        store.update_provider_metadata(&login, &metadata).await?;
-        Ok(ProviderOutcome::Authenticated(identity.clone()))
+        Ok(Some(password_change(&login, stored_hash(&login), hash)))
+    }
+}
+
+/// The stored password hash of a login, if it has one.
+fn stored_hash(login: &ProviderIdentity) -> Option<&str> {
+    login
+        .provider_metadata
+        .get(PASSWORD_KEY)
+        .and_then(Value::as_str)
+}
+
+/// Replaces `expected` (the hash read from `login`) by `replacement`, and
+/// lower-cases a mixed-case e-mail on the way.
+fn password_change(
+    login: &ProviderIdentity,
+    expected: Option<&str>,
+    replacement: String,
+) -> CredentialChange {
+    let normalized = normalize_email(&login.entity_id);
+    CredentialChange {
+        provider_identity_id: login.id.clone(),
+        credential_key: PASSWORD_KEY.into(),
+        expected: expected.map(str::to_owned),
+        replacement,
+        entity_id: (normalized != login.entity_id).then_some(normalized),
     }
 }
 
 impl EmailPass {
-    /// Upgrades a legacy or weaker hash after a successful login. A failure here
-    /// must not fail the login: it is logged and retried at the next login.
+    /// Upgrades a legacy or weaker hash after a successful login, by
+    /// compare-and-set against `verified` (the hash the login checked), so it
+    /// never writes over a password changed meanwhile. Returns the new hash
+    /// once stored. A failure here must not fail the login: it is logged and
+    /// retried at the next login; a lost compare-and-set writes nothing.
     async fn rehash(
         &self,
         store: &ProviderStore,
-        login: &crate::identity::ProviderIdentity,
+        login: &ProviderIdentity,
+        verified: &str,
         password: &str,
-    ) {
+    ) -> Option<String> {
         let hash = match self.hasher.hash(password).await {
             Ok(hash) => hash,
             Err(error) => {
                 tracing::warn!(%error, provider_identity = %login.id, "rehash failed");
-                return;
+                return None;
             }
         };
-        let mut metadata = login.provider_metadata.clone();
-        metadata.insert(PASSWORD_KEY.into(), Value::String(hash));
-        if let Err(error) = store.update_provider_metadata(login, &metadata).await {
-            tracing::warn!(%error, provider_identity = %login.id, "storing rehashed password failed");
-        } else {
-            tracing::info!(provider_identity = %login.id, "password rehashed to current policy");
+        let change = password_change(login, Some(verified), hash);
+        match store.change_credential(login, &change).await {
+            Ok(CredentialWrite::Changed) => {
+                tracing::info!(provider_identity = %login.id, "password rehashed to current policy");
+                Some(change.replacement)
+            }
+            Ok(CredentialWrite::Stale) => {
+                tracing::info!(provider_identity = %login.id, "password changed since it was verified: rehash not stored");
+                None
+            }
+            Err(error) => {
+                tracing::warn!(%error, provider_identity = %login.id, "storing rehashed password failed");
+                None
+            }
         }
     }
 }

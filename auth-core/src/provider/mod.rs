@@ -58,7 +58,7 @@ use serde_json::Value;
 use crate::error::AuthError;
 use crate::identity::AuthIdentity;
 use crate::secret::{HeaderNames, JsonKeys, url_path};
-use crate::store::ProviderStore;
+use crate::store::{CredentialChange, ProviderStore};
 
 pub mod emailpass;
 
@@ -131,6 +131,13 @@ pub trait AuthProvider: Send + Sync + 'static {
         identifier.to_owned()
     }
 
+    /// Whether this provider's entity ids are found ignoring ASCII case
+    /// (e-mails, which a Medusa backend may have stored in mixed case).
+    /// Default: no, ids are exact (an OpenID `sub` is case-sensitive).
+    fn entity_ids_ignore_case(&self) -> bool {
+        false
+    }
+
     /// Who a login or registration request claims to be, for throttling
     /// failures per identifier. Default: nobody (only per-address limits apply).
     fn claimed_identifier(&self, _input: &AuthenticationInput) -> Option<String> {
@@ -168,6 +175,24 @@ pub trait AuthProvider: Send + Sync + 'static {
             "Provider {} does not support updating",
             self.id()
         )))
+    }
+
+    /// The credential change `data` asks for on `identity` (a new password,
+    /// checked against the policy and hashed), as a compare-and-set against
+    /// the credential stored now; nothing is written. A password reset
+    /// commits it together with the consumption of the reset token and the
+    /// revocation of every earlier credential, atomically. A request that
+    /// fails the policy is an error (`400 invalid_data`) and consumes nothing.
+    ///
+    /// Default `None`: the provider has no such credential, and a reset goes
+    /// through [`update`](Self::update) instead.
+    async fn credential_change(
+        &self,
+        _identity: &AuthIdentity,
+        _data: &Value,
+        _store: &ProviderStore,
+    ) -> Result<Option<CredentialChange>, AuthError> {
+        Ok(None)
     }
 
     /// Completes a redirect flow from the provider's callback.

@@ -252,6 +252,8 @@ impl RouteServices<'_> {
                     .throttle
                     .reserve(purpose, &actor_type, &provider, claimed.as_deref())
                     .await?;
+                // The login begins before the provider reads the credential.
+                let login = self.access_tokens.begin_login();
                 let outcome = if is_login {
                     self.service.authenticate(&provider, &input).await
                 } else {
@@ -260,20 +262,23 @@ impl RouteServices<'_> {
                 if !matches!(outcome, Ok(ProviderOutcome::Failed(_))) {
                     self.throttle.release(reservation).await;
                 }
-                self.answer(outcome?, &actor_type, is_login).await
+                self.answer(outcome?, &actor_type, is_login, &login).await
             }
             ProviderAction::Callback => {
                 self.check_provider_allowed(&actor_type, &provider)?;
                 let input = provider_input(request)?;
+                let login = self.access_tokens.begin_login();
                 let outcome = self.service.validate_callback(&provider, &input).await?;
-                self.answer(outcome, &actor_type, true).await
+                self.answer(outcome, &actor_type, true, &login).await
             }
             ProviderAction::ResetPassword => {
+                self.check_provider_allowed(&actor_type, &provider)?;
                 self.throttle.hit_address(request.client_addr).await?;
                 self.request_password_reset(&actor_type, &provider, &request.body)
                     .await
             }
             ProviderAction::Update => {
+                self.check_provider_allowed(&actor_type, &provider)?;
                 self.throttle.hit_address(request.client_addr).await?;
                 self.update_with_reset_token(&actor_type, &provider, &request.head(), &request.body)
                     .await
@@ -309,19 +314,21 @@ impl RouteServices<'_> {
         }
     }
 
-    /// Turns a provider's outcome into the route's response; a login may also
-    /// start a refresh-token family.
+    /// Turns a provider's outcome into the route's response: the first token
+    /// of `login` (begun before the provider read the credential); a login
+    /// may also start a refresh-token family.
     async fn answer(
         &self,
         outcome: ProviderOutcome,
         actor_type: &str,
         is_login: bool,
+        login: &LoginSession,
     ) -> Result<Response<Bytes>, AuthError> {
         match outcome {
             ProviderOutcome::Authenticated(identity) => {
                 telemetry::count_provider_answer(!is_login, true);
                 let context = AuthContext::for_identity(&identity, actor_type);
-                let issued = self.access_tokens.start_login(&context)?;
+                let issued = self.access_tokens.sign_first(&context, login)?;
                 let token = issued.token;
                 if is_login && self.refresh_tokens.settings().enabled {
                     let sid = issued.claims.sid.as_deref().ok_or(AuthError::Internal)?;
@@ -463,6 +470,13 @@ impl RouteServices<'_> {
                 credentials.session.ids(),
             )
             .await?;
+        // A reset that completed between the check above and the session's
+        // creation has already deleted the identity's sessions: checking
+        // the token again after the session exists leaves no gap.
+        if let Err(error) = self.access_tokens.revocations().check_token(&claims).await {
+            self.sessions.destroy(session_id.as_str()).await?;
+            return Err(error);
+        }
         let mut response = token_response(&json!({ "user": caller.context }));
         let cookie = self.sessions.settings().set_cookie(session_id.as_str());
         let cookie = HeaderValue::from_str(&cookie).map_err(|_| AuthError::Internal)?;
@@ -548,10 +562,11 @@ impl RouteServices<'_> {
     }
 
     /// `POST /auth/{actor_type}/{provider}/update`: the reset token from
-    /// `Authorization: Bearer` is consumed (single use) and must have been
-    /// issued for this actor type and provider; the identity comes from it,
-    /// never from the body. On success every earlier credential of the
-    /// identity is revoked.
+    /// `Authorization: Bearer` must have been issued for this actor type and
+    /// provider; the identity comes from it, never from the body. A new
+    /// password the policy refuses is `400 invalid_data` and keeps the token;
+    /// otherwise the token is consumed (single use), and every earlier
+    /// credential of the identity is revoked with the password write.
     async fn update_with_reset_token(
         &self,
         actor_type: &str,

@@ -35,9 +35,10 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use super::{
-    ApiKeyRecord, ApiKeyStore, IdentityStore, InviteRecord, InviteStore, PRUNE_GRACE_SECS,
-    RefreshRotation, RefreshTokenRecord, RefreshTokenStore, ResetTokenRecord, ResetTokenStore,
-    RevocationStore, SessionRecord, SessionStore, StoreError, ThrottleStore,
+    ApiKeyRecord, ApiKeyStore, CredentialChange, CredentialStore, CredentialWrite, IdentityStore,
+    InviteRecord, InviteStore, PRUNE_GRACE_SECS, RefreshRotation, RefreshTokenRecord,
+    RefreshTokenStore, ResetCompletion, ResetOutcome, ResetTokenRecord, ResetTokenStore,
+    RevocationStore, SessionRecord, SessionStore, StoreError, ThrottleStore, check_identity_id,
 };
 use crate::clock::{SharedClock, SystemClock};
 use crate::identity::{AuthIdentity, LinkError, Metadata, ProviderIdentity};
@@ -241,6 +242,21 @@ impl State {
         }
     }
 
+    /// Revokes every refresh family of an identity, each until its
+    /// absolute expiry. Never refused for room.
+    fn revoke_identity_families(&mut self, auth_identity_id: &str) {
+        let families: Vec<(String, u64)> = self
+            .refresh_tokens
+            .values()
+            .filter(|(r, _)| r.auth_identity_id == auth_identity_id)
+            .map(|(r, _)| (r.family_id.clone(), r.family_expires_at))
+            .collect();
+        for (family_id, family_expires_at) in families {
+            let until = self.revoked_families.entry(family_id).or_insert(0);
+            *until = (*until).max(family_expires_at);
+        }
+    }
+
     fn refresh_entries(&self) -> usize {
         self.refresh_tokens.len() + self.revoked_families.len()
     }
@@ -302,6 +318,8 @@ impl IdentityStore for MemoryStore {
         identity: &AuthIdentity,
         provider_identity: &ProviderIdentity,
     ) -> Result<(), StoreError> {
+        check_identity_id(&identity.id)?;
+        check_identity_id(&provider_identity.auth_identity_id)?;
         let mut state = self.state()?;
         if state.identities.contains_key(&identity.id) {
             return Err(StoreError::Conflict("auth_identity.id".into()));
@@ -317,6 +335,7 @@ impl IdentityStore for MemoryStore {
         &self,
         provider_identity: &ProviderIdentity,
     ) -> Result<(), StoreError> {
+        check_identity_id(&provider_identity.auth_identity_id)?;
         let mut state = self.state()?;
         if !state
             .identities
@@ -346,6 +365,32 @@ impl IdentityStore for MemoryStore {
             .cloned())
     }
 
+    async fn find_provider_identity_ignoring_case(
+        &self,
+        provider: &str,
+        entity_id: &str,
+    ) -> Result<Option<ProviderIdentity>, StoreError> {
+        let state = self.state()?;
+        let mut matches = state.logins.values().filter(|login| {
+            login.provider == provider && login.entity_id.eq_ignore_ascii_case(entity_id)
+        });
+        let first = matches.next();
+        let second = matches.next();
+        let exact = state
+            .logins
+            .values()
+            .find(|login| login.provider == provider && login.entity_id == entity_id);
+        Ok(match (exact, first, second) {
+            (Some(exact), _, _) => Some(exact.clone()),
+            (None, Some(only), None) => Some(only.clone()),
+            (None, Some(_), Some(_)) => {
+                tracing::warn!(provider, "entity ids differing only in case: none chosen");
+                None
+            }
+            (None, None, _) => None,
+        })
+    }
+
     async fn provider_identities(
         &self,
         auth_identity_id: &str,
@@ -373,12 +418,20 @@ impl IdentityStore for MemoryStore {
         Ok(())
     }
 
+    async fn change_credential(
+        &self,
+        change: &CredentialChange,
+    ) -> Result<CredentialWrite, StoreError> {
+        apply_credential_change(&mut *self.state()?, change)
+    }
+
     async fn link_actor(
         &self,
         auth_identity_id: &str,
         actor_type: &str,
         actor_id: &str,
     ) -> Result<AuthIdentity, StoreError> {
+        check_identity_id(auth_identity_id)?;
         let mut state = self.state()?;
         let identity = state
             .identities
@@ -406,6 +459,44 @@ impl IdentityStore for MemoryStore {
         identity.unlink_actor(actor_type);
         Ok(identity.clone())
     }
+}
+
+/// The compare-and-set of [`IdentityStore::change_credential`], under the
+/// caller's lock.
+fn apply_credential_change(
+    state: &mut State,
+    change: &CredentialChange,
+) -> Result<CredentialWrite, StoreError> {
+    if !CredentialChange::is_valid_key(&change.credential_key) {
+        return Err(StoreError::Corrupt("invalid credential key".into()));
+    }
+    let login = state
+        .logins
+        .get(&change.provider_identity_id)
+        .ok_or_else(|| StoreError::NotFound(change.provider_identity_id.clone()))?;
+    if change.current_in(login) != change.expected {
+        return Ok(CredentialWrite::Stale);
+    }
+    let provider = login.provider.clone();
+    let id = login.id.clone();
+    let entity_id = change.entity_id.clone().filter(|wanted| {
+        !state
+            .logins
+            .values()
+            .any(|other| other.id != id && other.provider == provider && other.entity_id == *wanted)
+    });
+    let login = state
+        .logins
+        .get_mut(&change.provider_identity_id)
+        .ok_or_else(|| StoreError::NotFound(change.provider_identity_id.clone()))?;
+    login.provider_metadata.insert(
+        change.credential_key.clone(),
+        serde_json::Value::String(change.replacement.clone()),
+    );
+    if let Some(entity_id) = entity_id {
+        login.entity_id = entity_id;
+    }
+    Ok(CredentialWrite::Changed)
 }
 
 fn insert_login(state: &mut State, login: &ProviderIdentity) -> Result<(), StoreError> {
@@ -449,6 +540,7 @@ impl RevocationStore for MemoryStore {
         auth_identity_id: &str,
         issued_before_ms: u64,
     ) -> Result<(), StoreError> {
+        check_identity_id(auth_identity_id)?;
         let mut state = self.state()?;
         let entry = state
             .valid_after
@@ -472,6 +564,7 @@ impl SessionStore for MemoryStore {
     ) -> Result<(), StoreError> {
         let limit = self.limits.sessions;
         // One lock for the check, the insert and the eviction.
+        check_identity_id(&session.context.auth_identity_id)?;
         let mut state = self.state()?;
         state.sweep_sessions(self.now(), limit);
         if state.sessions.contains_key(&session.id_hash) {
@@ -526,6 +619,7 @@ impl SessionStore for MemoryStore {
 #[async_trait]
 impl ResetTokenStore for MemoryStore {
     async fn replace_reset_token(&self, record: &ResetTokenRecord) -> Result<(), StoreError> {
+        check_identity_id(&record.auth_identity_id)?;
         let limit = self.limits.reset_tokens;
         let mut state = self.state()?;
         state.sweep_reset_tokens(self.now(), limit);
@@ -539,6 +633,10 @@ impl ResetTokenStore for MemoryStore {
             .reset_tokens
             .insert(record.token_hash.clone(), record.clone());
         Ok(())
+    }
+
+    async fn reset_token(&self, token_hash: &str) -> Result<Option<ResetTokenRecord>, StoreError> {
+        Ok(self.state()?.reset_tokens.get(token_hash).cloned())
     }
 
     async fn consume_reset_token(
@@ -559,6 +657,7 @@ impl ResetTokenStore for MemoryStore {
 #[async_trait]
 impl RefreshTokenStore for MemoryStore {
     async fn create_refresh_token(&self, record: &RefreshTokenRecord) -> Result<(), StoreError> {
+        check_identity_id(&record.auth_identity_id)?;
         let limit = self.limits.refresh_tokens;
         let mut state = self.state()?;
         state.sweep_refresh_tokens(self.now(), limit);
@@ -626,17 +725,49 @@ impl RefreshTokenStore for MemoryStore {
         auth_identity_id: &str,
     ) -> Result<(), StoreError> {
         let mut state = self.state()?;
-        let families: Vec<(String, u64)> = state
-            .refresh_tokens
-            .values()
-            .filter(|(r, _)| r.auth_identity_id == auth_identity_id)
-            .map(|(r, _)| (r.family_id.clone(), r.family_expires_at))
-            .collect();
-        for (family_id, family_expires_at) in families {
-            let until = state.revoked_families.entry(family_id).or_insert(0);
-            *until = (*until).max(family_expires_at);
-        }
+        state.revoke_identity_families(auth_identity_id);
         Ok(())
+    }
+}
+
+#[async_trait]
+impl CredentialStore for MemoryStore {
+    async fn complete_reset(
+        &self,
+        completion: &ResetCompletion,
+    ) -> Result<ResetOutcome, StoreError> {
+        // One lock for every check and write: atomic like the SQLite transaction.
+        let mut state = self.state()?;
+        let usable = state
+            .reset_tokens
+            .get(&completion.token_hash)
+            .is_some_and(|token| {
+                token.auth_identity_id == completion.auth_identity_id
+                    && token.actor_type == completion.actor_type
+                    && token.provider == completion.provider
+                    && token.expires_at > completion.now
+            });
+        let owned_by_identity = state
+            .logins
+            .get(&completion.change.provider_identity_id)
+            .is_some_and(|login| login.auth_identity_id == completion.auth_identity_id);
+        if !usable || !owned_by_identity {
+            return Ok(ResetOutcome::InvalidToken);
+        }
+        if apply_credential_change(&mut state, &completion.change)? == CredentialWrite::Stale {
+            return Ok(ResetOutcome::Stale);
+        }
+        let identity = completion.auth_identity_id.as_str();
+        let cutoff = state.valid_after.entry(identity.to_owned()).or_insert(0);
+        *cutoff = (*cutoff).max(completion.tokens_valid_after_ms);
+        state
+            .sessions
+            .retain(|_, session| session.context.auth_identity_id != identity);
+        state
+            .reset_tokens
+            .retain(|_, token| token.auth_identity_id != identity);
+        state.revoke_identity_families(identity);
+        Ok(ResetOutcome::Completed)
     }
 }
 
@@ -709,6 +840,7 @@ impl InviteStore for MemoryStore {
         actor_type: &str,
         actor_id: &str,
     ) -> Result<Option<InviteRecord>, StoreError> {
+        check_identity_id(auth_identity_id)?;
         // One lock for the check and both writes: atomic like the SQLite transaction.
         let mut state = self.state()?;
         let pending = state

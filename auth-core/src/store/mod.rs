@@ -10,6 +10,13 @@
 //!   after" times, checked on every authenticated request.
 //! - [`InviteStore`]: single-use invites, accepted atomically with the link of
 //!   the new actor.
+//! - [`CredentialStore`]: a password reset completed as one atomic operation
+//!   (the reset token consumed, the password changed, every earlier
+//!   credential of the identity revoked), for stores that hold all of these.
+//!
+//! Credentials change only by compare-and-set ([`IdentityStore::change_credential`]):
+//! a change applies only if the credential is still the one the caller read,
+//! so a slow login's rehash can never write over a password reset.
 //!
 //! ```
 //! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
@@ -27,7 +34,9 @@
 
 use async_trait::async_trait;
 
-use crate::identity::{AuthContext, AuthIdentity, Metadata, ProviderIdentity};
+use crate::identity::{
+    AuthContext, AuthIdentity, Metadata, ProviderIdentity, is_valid_identity_id,
+};
 use crate::secret::Redacted;
 
 mod memory;
@@ -68,6 +77,84 @@ pub enum StoreError {
     /// Stored data could not be read back (e.g. invalid JSON in a metadata column).
     #[error("corrupt record: {0}")]
     Corrupt(String),
+    /// An identity id that is empty or holds control characters; refused
+    /// wherever an id enters a store (see [`is_valid_identity_id`]).
+    #[error("invalid auth identity id")]
+    InvalidIdentityId,
+}
+
+/// Refuses an identity id that may not enter a store: empty, or with control
+/// characters. Every store write that carries an identity id calls it first.
+pub fn check_identity_id(id: &str) -> Result<(), StoreError> {
+    if is_valid_identity_id(id) {
+        Ok(())
+    } else {
+        Err(StoreError::InvalidIdentityId)
+    }
+}
+
+/// A change of one provider identity's credential (a password hash in
+/// `provider_metadata`), applied only if the credential is still the one the
+/// caller read: a compare-and-set. Its `Debug` shows neither hash.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CredentialChange {
+    /// The provider identity to change.
+    pub provider_identity_id: String,
+    /// The `provider_metadata` key that holds the credential (`password`):
+    /// ASCII letters, digits and `_` only.
+    pub credential_key: String,
+    /// The credential as the caller read it (`None`: there was none). The
+    /// change applies only if it is still this.
+    pub expected: Option<String>,
+    /// The new credential; the other `provider_metadata` keys are kept.
+    pub replacement: String,
+    /// A new `entity_id` for the row, written with the change unless another
+    /// row of the provider has it already (a mixed-case Medusa e-mail
+    /// becomes lower-case on its next write).
+    pub entity_id: Option<String>,
+}
+
+impl CredentialChange {
+    /// Whether `key` is usable as [`credential_key`](Self::credential_key).
+    pub fn is_valid_key(key: &str) -> bool {
+        !key.is_empty()
+            && key.len() <= 64
+            && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    }
+
+    /// The credential `login` holds now under this change's key.
+    pub fn current_in(&self, login: &ProviderIdentity) -> Option<String> {
+        login
+            .provider_metadata
+            .get(&self.credential_key)
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned)
+    }
+}
+
+impl std::fmt::Debug for CredentialChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CredentialChange")
+            .field("provider_identity_id", &self.provider_identity_id)
+            .field("credential_key", &self.credential_key)
+            .field(
+                "expected",
+                &self.expected.as_ref().map(|e| Redacted::of(e.as_bytes())),
+            )
+            .field("replacement", &Redacted::of(self.replacement.as_bytes()))
+            .field("entity_id", &self.entity_id)
+            .finish()
+    }
+}
+
+/// What a compare-and-set of a credential did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[must_use]
+pub enum CredentialWrite {
+    /// The credential was still the expected one and is now replaced.
+    Changed,
+    /// The credential had changed since it was read: nothing was written.
+    Stale,
 }
 
 /// Auth identities and provider identities.
@@ -103,12 +190,32 @@ pub trait IdentityStore: Send + Sync + 'static {
         auth_identity_id: &str,
     ) -> Result<Vec<ProviderIdentity>, StoreError>;
 
-    /// Replaces the provider metadata of a provider identity (e.g. a new password hash).
+    /// The provider identity with this `(provider, entity_id)`, the entity id
+    /// compared ignoring ASCII case (e-mails: a Medusa row may hold
+    /// `Ada@Example.com`). An exact match wins; several rows that differ only
+    /// in case and none exact are ambiguous, and give `None`.
+    async fn find_provider_identity_ignoring_case(
+        &self,
+        provider: &str,
+        entity_id: &str,
+    ) -> Result<Option<ProviderIdentity>, StoreError>;
+
+    /// Replaces the provider metadata of a provider identity. Not for
+    /// credentials: change those with [`change_credential`](Self::change_credential).
     async fn update_provider_metadata(
         &self,
         provider_identity_id: &str,
         provider_metadata: &Metadata,
     ) -> Result<(), StoreError>;
+
+    /// Changes a credential if it is still the one `change` expects, as one
+    /// atomic operation: [`CredentialWrite::Stale`] (and nothing written)
+    /// when it changed meanwhile, [`StoreError::NotFound`] when the provider
+    /// identity does not exist.
+    async fn change_credential(
+        &self,
+        change: &CredentialChange,
+    ) -> Result<CredentialWrite, StoreError>;
 
     /// Links the identity to an actor, atomically refusing a second link for the
     /// same actor type. Returns the updated identity.
@@ -243,6 +350,8 @@ pub trait ResetTokenStore: Send + Sync + 'static {
     /// Stores a reset token, deleting every earlier one of the same identity
     /// (a newer request supersedes older ones).
     async fn replace_reset_token(&self, record: &ResetTokenRecord) -> Result<(), StoreError>;
+    /// The token with this hash, without consuming it (expired or not).
+    async fn reset_token(&self, token_hash: &str) -> Result<Option<ResetTokenRecord>, StoreError>;
     /// Atomically removes and returns the token with this hash: of two
     /// concurrent calls, at most one gets it. Expired tokens are returned too;
     /// the caller checks `expires_at`.
@@ -252,6 +361,57 @@ pub trait ResetTokenStore: Send + Sync + 'static {
     ) -> Result<Option<ResetTokenRecord>, StoreError>;
     /// Deletes every reset token of an identity.
     async fn delete_identity_reset_tokens(&self, auth_identity_id: &str) -> Result<(), StoreError>;
+}
+
+/// A password reset to complete in one atomic operation: what
+/// [`CredentialStore::complete_reset`] checks and writes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResetCompletion {
+    /// SHA-256 of the reset token presented.
+    pub token_hash: String,
+    /// The identity the token was issued for.
+    pub auth_identity_id: String,
+    /// The actor type the token must have been issued for.
+    pub actor_type: String,
+    /// The provider the token must have been issued for.
+    pub provider: String,
+    /// Now, Unix seconds: the token must expire after it.
+    pub now: u64,
+    /// The new password, as a compare-and-set on the identity's provider identity.
+    pub change: CredentialChange,
+    /// The identity's new "tokens valid after" time, Unix milliseconds.
+    pub tokens_valid_after_ms: u64,
+}
+
+/// What completing a password reset did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[must_use]
+pub enum ResetOutcome {
+    /// The token was consumed, the password changed, and every earlier
+    /// credential of the identity revoked.
+    Completed,
+    /// No such token, an expired one, or one of another identity, actor
+    /// type or provider: nothing changed.
+    InvalidToken,
+    /// The password changed since it was read: nothing changed, the token
+    /// stays valid.
+    Stale,
+}
+
+/// A store that holds identities, reset tokens, sessions, refresh tokens and
+/// revocations together, and so can complete a password reset atomically.
+#[async_trait]
+pub trait CredentialStore: Send + Sync + 'static {
+    /// In one atomic operation: consumes the reset token (it must match
+    /// `completion`'s identity, actor type and provider and be unexpired at
+    /// `now`), changes the credential by compare-and-set, sets the identity's
+    /// "tokens valid after" time (never moving it back), deletes its sessions
+    /// and its other reset tokens, and revokes its refresh-token families.
+    /// Either all of it happens or none.
+    async fn complete_reset(
+        &self,
+        completion: &ResetCompletion,
+    ) -> Result<ResetOutcome, StoreError>;
 }
 
 /// One refresh token of a rotation family. Its `Debug` shows the hash's
@@ -468,6 +628,7 @@ pub trait ThrottleStore: Send + Sync + 'static {
 pub struct ProviderStore {
     provider: String,
     identities: std::sync::Arc<dyn IdentityStore>,
+    ignore_case: bool,
 }
 
 impl ProviderStore {
@@ -476,7 +637,14 @@ impl ProviderStore {
         Self {
             provider: provider.into(),
             identities,
+            ignore_case: false,
         }
+    }
+
+    /// The same store, finding entity ids ignoring ASCII case (e-mails).
+    pub fn ignoring_case(mut self, ignore_case: bool) -> Self {
+        self.ignore_case = ignore_case;
+        self
     }
 
     /// The provider this store is scoped to.
@@ -489,11 +657,16 @@ impl ProviderStore {
         &self,
         entity_id: &str,
     ) -> Result<Option<(ProviderIdentity, AuthIdentity)>, StoreError> {
-        let Some(login) = self
-            .identities
-            .find_provider_identity(&self.provider, entity_id)
-            .await?
-        else {
+        let found = if self.ignore_case {
+            self.identities
+                .find_provider_identity_ignoring_case(&self.provider, entity_id)
+                .await?
+        } else {
+            self.identities
+                .find_provider_identity(&self.provider, entity_id)
+                .await?
+        };
+        let Some(login) = found else {
             return Ok(None);
         };
         let identity = self
@@ -531,6 +704,32 @@ impl ProviderStore {
         self.identities
             .update_provider_metadata(&login.id, provider_metadata)
             .await
+    }
+
+    /// Changes one of this provider's credentials by compare-and-set; see
+    /// [`IdentityStore::change_credential`].
+    pub async fn change_credential(
+        &self,
+        login: &ProviderIdentity,
+        change: &CredentialChange,
+    ) -> Result<CredentialWrite, StoreError> {
+        if login.provider != self.provider || change.provider_identity_id != login.id {
+            return Err(StoreError::NotFound(login.id.clone()));
+        }
+        self.identities.change_credential(change).await
+    }
+
+    /// The provider identity `login` as stored now, if it still exists.
+    pub async fn reread(
+        &self,
+        login: &ProviderIdentity,
+    ) -> Result<Option<ProviderIdentity>, StoreError> {
+        Ok(self
+            .identities
+            .provider_identities(&login.auth_identity_id)
+            .await?
+            .into_iter()
+            .find(|current| current.id == login.id && current.provider == self.provider))
     }
 
     /// This provider's identity for an auth identity, if it has one.

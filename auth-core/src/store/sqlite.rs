@@ -36,6 +36,13 @@
 //! pool acquire timeout, so a locked or missing database fails closed with
 //! [`StoreError::Unavailable`] instead of hanging.
 //!
+//! A credential changes by one conditional `UPDATE` whose `WHERE` holds the
+//! hash the caller read (compare-and-set), and a password reset is one
+//! `IMMEDIATE` transaction: the reset token consumed, the hash changed, the
+//! identity's cut-off set, its sessions, reset tokens and refresh families
+//! revoked. E-mail lookups ignore ASCII case (an index on
+//! `lower(entity_id)`), so rows a Medusa backend stored in mixed case are found.
+//!
 //! Credentials that must be used at most once (reset tokens, refresh tokens)
 //! are consumed by single conditional statements (`DELETE … RETURNING`,
 //! `UPDATE … WHERE used_at IS NULL`), so of two concurrent requests presenting
@@ -60,9 +67,10 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use sqlx::{Row as _, SqlSafeStr as _};
 
 use super::{
-    ApiKeyRecord, ApiKeyStore, IdentityStore, InviteRecord, InviteStore, PRUNE_GRACE_SECS,
-    RefreshRotation, RefreshTokenRecord, RefreshTokenStore, ResetTokenRecord, ResetTokenStore,
-    RevocationStore, SessionRecord, SessionStore, StoreError, ThrottleStore,
+    ApiKeyRecord, ApiKeyStore, CredentialChange, CredentialStore, CredentialWrite, IdentityStore,
+    InviteRecord, InviteStore, PRUNE_GRACE_SECS, RefreshRotation, RefreshTokenRecord,
+    RefreshTokenStore, ResetCompletion, ResetOutcome, ResetTokenRecord, ResetTokenStore,
+    RevocationStore, SessionRecord, SessionStore, StoreError, ThrottleStore, check_identity_id,
 };
 use crate::clock::{SharedClock, SystemClock};
 use crate::identity::{AuthContext, AuthIdentity, Metadata, ProviderIdentity, is_valid_actor_type};
@@ -113,8 +121,13 @@ fn migrator() -> Migrator {
         ),
         migration(
             5,
+            "provider identity lower entity id",
+            include_str!("../../migrations/sqlite/0005_provider_identity_lower_entity_id.sql"),
+        ),
+        migration(
+            6,
             "session login",
-            include_str!("../../migrations/sqlite/0005_session_login.sql"),
+            include_str!("../../migrations/sqlite/0006_session_login.sql"),
         ),
     ])
 }
@@ -263,6 +276,8 @@ impl IdentityStore for SqliteStore {
         identity: &AuthIdentity,
         provider_identity: &ProviderIdentity,
     ) -> Result<(), StoreError> {
+        check_identity_id(&identity.id)?;
+        check_identity_id(&provider_identity.auth_identity_id)?;
         let app_metadata = metadata_json(&identity.app_metadata)?;
         let mut tx = self.pool.begin().await.map_err(store_error)?;
         sqlx::query("INSERT INTO auth_identity (id, app_metadata) VALUES (?1, ?2)")
@@ -297,6 +312,7 @@ impl IdentityStore for SqliteStore {
         &self,
         provider_identity: &ProviderIdentity,
     ) -> Result<(), StoreError> {
+        check_identity_id(&provider_identity.auth_identity_id)?;
         // One statement, so the existence check and the insert are atomic
         // without a read-then-write transaction (which WAL may refuse to upgrade).
         let login = provider_identity;
@@ -357,6 +373,38 @@ impl IdentityStore for SqliteStore {
         row.as_ref().map(provider_identity_from_row).transpose()
     }
 
+    async fn find_provider_identity_ignoring_case(
+        &self,
+        provider: &str,
+        entity_id: &str,
+    ) -> Result<Option<ProviderIdentity>, StoreError> {
+        // The exact match sorts first; two rows and none exact is ambiguous.
+        let rows = sqlx::query(
+            "SELECT id, entity_id, provider, auth_identity_id, user_metadata, provider_metadata \
+             FROM provider_identity \
+             WHERE provider = ?1 AND lower(entity_id) = lower(?2) AND deleted_at IS NULL \
+             ORDER BY entity_id = ?2 DESC, created_at, id LIMIT 2",
+        )
+        .bind(provider)
+        .bind(entity_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?;
+        let logins = rows
+            .iter()
+            .map(provider_identity_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(match logins.as_slice() {
+            [first, ..] if first.entity_id == entity_id => Some(first.clone()),
+            [only] => Some(only.clone()),
+            [] => None,
+            _ => {
+                tracing::warn!(provider, "entity ids differing only in case: none chosen");
+                None
+            }
+        })
+    }
+
     async fn provider_identities(
         &self,
         auth_identity_id: &str,
@@ -391,12 +439,21 @@ impl IdentityStore for SqliteStore {
         Ok(())
     }
 
+    async fn change_credential(
+        &self,
+        change: &CredentialChange,
+    ) -> Result<CredentialWrite, StoreError> {
+        let mut connection = self.pool.acquire().await.map_err(store_error)?;
+        change_credential_on(&mut connection, change, None).await
+    }
+
     async fn link_actor(
         &self,
         auth_identity_id: &str,
         actor_type: &str,
         actor_id: &str,
     ) -> Result<AuthIdentity, StoreError> {
+        check_identity_id(auth_identity_id)?;
         // Same outcome as the in-memory store for an invalid actor type.
         if !is_valid_actor_type(actor_type) {
             return Err(StoreError::InvalidActorType);
@@ -472,6 +529,150 @@ const UNLINK_ACTOR: &str = "UPDATE auth_identity \
            ELSE 0 END \
      RETURNING app_metadata";
 
+/// The compare-and-set of a credential: `$1` = provider identity id, `$2` =
+/// JSON path of the credential key, `$3` = new credential, `$4` = new entity
+/// id or NULL (kept when another row of the provider has it), `$5` = the
+/// credential expected (NULL: none), `$6` = the identity the row must belong
+/// to, or NULL for any. Unusable metadata JSON never matches.
+const CHANGE_CREDENTIAL: &str = "UPDATE provider_identity AS login \
+     SET provider_metadata = json_set(COALESCE(provider_metadata, '{}'), ?2, ?3), \
+         entity_id = CASE WHEN ?4 IS NOT NULL AND NOT EXISTS ( \
+                 SELECT 1 FROM provider_identity AS other \
+                 WHERE other.provider = login.provider AND other.entity_id = ?4 \
+                   AND other.id <> login.id) \
+             THEN ?4 ELSE entity_id END, \
+         updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
+     WHERE id = ?1 AND deleted_at IS NULL \
+       AND (?6 IS NULL OR auth_identity_id = ?6) \
+       AND CASE WHEN json_valid(COALESCE(provider_metadata, '{}')) \
+                 AND json_type(COALESCE(provider_metadata, '{}')) = 'object' \
+           THEN json_extract(COALESCE(provider_metadata, '{}'), ?2) IS ?5 \
+           ELSE 0 END";
+
+/// Runs [`CHANGE_CREDENTIAL`] on `connection` (a pooled connection or an
+/// open transaction) and tells a stale credential from a missing row.
+async fn change_credential_on(
+    connection: &mut sqlx::SqliteConnection,
+    change: &CredentialChange,
+    auth_identity_id: Option<&str>,
+) -> Result<CredentialWrite, StoreError> {
+    if !CredentialChange::is_valid_key(&change.credential_key) {
+        return Err(StoreError::Corrupt("invalid credential key".into()));
+    }
+    let done = sqlx::query(CHANGE_CREDENTIAL)
+        .bind(&change.provider_identity_id)
+        .bind(format!("$.\"{}\"", change.credential_key))
+        .bind(&change.replacement)
+        .bind(change.entity_id.as_deref())
+        .bind(change.expected.as_deref())
+        .bind(auth_identity_id)
+        .execute(&mut *connection)
+        .await
+        .map_err(store_error)?;
+    if done.rows_affected() > 0 {
+        return Ok(CredentialWrite::Changed);
+    }
+    let exists = sqlx::query(
+        "SELECT 1 FROM provider_identity WHERE id = ?1 AND deleted_at IS NULL \
+         AND (?2 IS NULL OR auth_identity_id = ?2)",
+    )
+    .bind(&change.provider_identity_id)
+    .bind(auth_identity_id)
+    .fetch_optional(&mut *connection)
+    .await
+    .map_err(store_error)?;
+    match exists {
+        Some(_) => Ok(CredentialWrite::Stale),
+        None => Err(StoreError::NotFound(change.provider_identity_id.clone())),
+    }
+}
+
+/// `$1` = identity id, `$2` = cut-off (Unix milliseconds); never moves back.
+const REVOKE_IDENTITY_TOKENS: &str = "INSERT INTO auth_identity_revocation (auth_identity_id, tokens_valid_after) \
+     VALUES (?1, ?2) \
+     ON CONFLICT (auth_identity_id) DO UPDATE \
+     SET tokens_valid_after = max(tokens_valid_after, excluded.tokens_valid_after)";
+
+/// `$1` = identity id.
+const DELETE_IDENTITY_SESSIONS: &str = "DELETE FROM auth_session WHERE auth_identity_id = ?1";
+
+/// `$1` = identity id.
+const DELETE_IDENTITY_RESET_TOKENS: &str =
+    "DELETE FROM auth_reset_token WHERE auth_identity_id = ?1";
+
+/// `$1` = identity id.
+const REVOKE_IDENTITY_REFRESH_FAMILIES: &str = "INSERT INTO auth_refresh_family_revoked (family_id, family_expires_at) \
+     SELECT family_id, max(family_expires_at) FROM auth_refresh_token \
+     WHERE auth_identity_id = ?1 GROUP BY family_id \
+     ON CONFLICT (family_id) DO NOTHING";
+
+#[async_trait]
+impl CredentialStore for SqliteStore {
+    async fn complete_reset(
+        &self,
+        completion: &ResetCompletion,
+    ) -> Result<ResetOutcome, StoreError> {
+        let identity = completion.auth_identity_id.as_str();
+        check_identity_id(identity)?;
+        // One IMMEDIATE transaction: the token is consumed by a conditional
+        // DELETE (of concurrent completions only one gets it), the hash
+        // changes by compare-and-set, and the revocations follow. Any refusal
+        // or error rolls all of it back, the token included.
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(store_error)?;
+        let consumed = sqlx::query(
+            "DELETE FROM auth_reset_token WHERE token_hash = ?1 AND auth_identity_id = ?2 \
+             AND actor_type = ?3 AND provider = ?4 AND expires_at > ?5 RETURNING token_hash",
+        )
+        .bind(&completion.token_hash)
+        .bind(identity)
+        .bind(&completion.actor_type)
+        .bind(&completion.provider)
+        .bind(to_sql_int(completion.now))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(store_error)?;
+        if consumed.is_none() {
+            tx.rollback().await.map_err(store_error)?;
+            return Ok(ResetOutcome::InvalidToken);
+        }
+        match change_credential_on(&mut tx, &completion.change, Some(identity)).await {
+            Ok(CredentialWrite::Changed) => {}
+            Ok(CredentialWrite::Stale) => {
+                tx.rollback().await.map_err(store_error)?;
+                return Ok(ResetOutcome::Stale);
+            }
+            Err(StoreError::NotFound(_)) => {
+                tx.rollback().await.map_err(store_error)?;
+                return Ok(ResetOutcome::InvalidToken);
+            }
+            Err(other) => return Err(other),
+        }
+        sqlx::query(REVOKE_IDENTITY_TOKENS)
+            .bind(identity)
+            .bind(to_sql_int(completion.tokens_valid_after_ms))
+            .execute(&mut *tx)
+            .await
+            .map_err(store_error)?;
+        for statement in [
+            DELETE_IDENTITY_SESSIONS,
+            DELETE_IDENTITY_RESET_TOKENS,
+            REVOKE_IDENTITY_REFRESH_FAMILIES,
+        ] {
+            sqlx::query(statement)
+                .bind(identity)
+                .execute(&mut *tx)
+                .await
+                .map_err(store_error)?;
+        }
+        tx.commit().await.map_err(store_error)?;
+        Ok(ResetOutcome::Completed)
+    }
+}
+
 /// `$1` = provider metadata JSON, `$2` = provider identity id.
 const UPDATE_PROVIDER_METADATA: &str = "UPDATE provider_identity \
      SET provider_metadata = ?1, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
@@ -507,18 +708,14 @@ impl RevocationStore for SqliteStore {
         auth_identity_id: &str,
         issued_before_ms: u64,
     ) -> Result<(), StoreError> {
+        check_identity_id(auth_identity_id)?;
         // Unix milliseconds, stored as given (the column predates the unit change).
-        sqlx::query(
-            "INSERT INTO auth_identity_revocation (auth_identity_id, tokens_valid_after) \
-             VALUES (?1, ?2) \
-             ON CONFLICT (auth_identity_id) DO UPDATE \
-             SET tokens_valid_after = max(tokens_valid_after, excluded.tokens_valid_after)",
-        )
-        .bind(auth_identity_id)
-        .bind(to_sql_int(issued_before_ms))
-        .execute(&self.pool)
-        .await
-        .map_err(store_error)?;
+        sqlx::query(REVOKE_IDENTITY_TOKENS)
+            .bind(auth_identity_id)
+            .bind(to_sql_int(issued_before_ms))
+            .execute(&self.pool)
+            .await
+            .map_err(store_error)?;
         Ok(())
     }
 
@@ -575,6 +772,7 @@ impl SessionStore for SqliteStore {
         session: &SessionRecord,
         max_per_identity: usize,
     ) -> Result<(), StoreError> {
+        check_identity_id(&session.context.auth_identity_id)?;
         let context = serde_json::to_string(&session.context)
             .map_err(|e| StoreError::Corrupt(format!("session context not serializable: {e}")))?;
         // The insert and the eviction of the identity's oldest sessions in one
@@ -658,7 +856,7 @@ impl SessionStore for SqliteStore {
     }
 
     async fn delete_identity_sessions(&self, auth_identity_id: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM auth_session WHERE auth_identity_id = ?1")
+        sqlx::query(DELETE_IDENTITY_SESSIONS)
             .bind(auth_identity_id)
             .execute(&self.pool)
             .await
@@ -670,6 +868,7 @@ impl SessionStore for SqliteStore {
 #[async_trait]
 impl ResetTokenStore for SqliteStore {
     async fn replace_reset_token(&self, record: &ResetTokenRecord) -> Result<(), StoreError> {
+        check_identity_id(&record.auth_identity_id)?;
         // BEGIN IMMEDIATE takes the write lock up front (waiting out the busy
         // timeout), so no other writer slips in between the delete and the insert.
         let mut tx = self
@@ -711,6 +910,18 @@ impl ResetTokenStore for SqliteStore {
         Ok(())
     }
 
+    async fn reset_token(&self, token_hash: &str) -> Result<Option<ResetTokenRecord>, StoreError> {
+        let row = sqlx::query(
+            "SELECT token_hash, auth_identity_id, actor_type, provider, expires_at \
+             FROM auth_reset_token WHERE token_hash = ?1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(store_error)?;
+        row.as_ref().map(reset_token_from_row).transpose()
+    }
+
     async fn consume_reset_token(
         &self,
         token_hash: &str,
@@ -728,7 +939,7 @@ impl ResetTokenStore for SqliteStore {
     }
 
     async fn delete_identity_reset_tokens(&self, auth_identity_id: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM auth_reset_token WHERE auth_identity_id = ?1")
+        sqlx::query(DELETE_IDENTITY_RESET_TOKENS)
             .bind(auth_identity_id)
             .execute(&self.pool)
             .await
@@ -740,6 +951,7 @@ impl ResetTokenStore for SqliteStore {
 #[async_trait]
 impl RefreshTokenStore for SqliteStore {
     async fn create_refresh_token(&self, record: &RefreshTokenRecord) -> Result<(), StoreError> {
+        check_identity_id(&record.auth_identity_id)?;
         sqlx::query(INSERT_REFRESH_TOKEN)
             .bind(&record.token_hash)
             .bind(&record.family_id)
@@ -852,16 +1064,11 @@ impl RefreshTokenStore for SqliteStore {
         &self,
         auth_identity_id: &str,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO auth_refresh_family_revoked (family_id, family_expires_at) \
-             SELECT family_id, max(family_expires_at) FROM auth_refresh_token \
-             WHERE auth_identity_id = ?1 GROUP BY family_id \
-             ON CONFLICT (family_id) DO NOTHING",
-        )
-        .bind(auth_identity_id)
-        .execute(&self.pool)
-        .await
-        .map_err(store_error)?;
+        sqlx::query(REVOKE_IDENTITY_REFRESH_FAMILIES)
+            .bind(auth_identity_id)
+            .execute(&self.pool)
+            .await
+            .map_err(store_error)?;
         Ok(())
     }
 }
@@ -980,6 +1187,7 @@ impl InviteStore for SqliteStore {
         actor_type: &str,
         actor_id: &str,
     ) -> Result<Option<InviteRecord>, StoreError> {
+        check_identity_id(auth_identity_id)?;
         if !is_valid_actor_type(actor_type) {
             return Err(StoreError::InvalidActorType);
         }

@@ -82,6 +82,31 @@ impl LoginSession {
         }
     }
 
+    /// A new login that begins at `started_ms` (Unix milliseconds): its
+    /// `auth_time` is that second, and its id is a ULID carrying that
+    /// millisecond, so the identity-wide cut-off can tell a login begun just
+    /// before a password reset from one begun just after it.
+    pub fn start_at_ms(started_ms: u64) -> Self {
+        let random: u128 = rand::random::<u128>() >> 48;
+        Self {
+            sid: ulid::Ulid::from_parts(started_ms, random).to_string(),
+            auth_time: started_ms / 1000,
+        }
+    }
+
+    /// When this login began, in Unix milliseconds: the time in its `sid`
+    /// when that is a ULID of the `auth_time` second or earlier (ours are),
+    /// else the start of the `auth_time` second. Never later than the login
+    /// really began, so a cut-off set after it always applies.
+    pub fn started_ms(&self) -> u64 {
+        let auth_ms = self.auth_time.saturating_mul(1000);
+        ulid::Ulid::from_string(&self.sid)
+            .ok()
+            .map(|ulid| ulid.timestamp_ms())
+            .filter(|ms| *ms <= auth_ms.saturating_add(999))
+            .unwrap_or(auth_ms)
+    }
+
     /// The login `claims` belong to. A token without `sid` (issued before login
     /// sessions existed, or by Medusa) is its own login, named by its `jti`;
     /// without `auth_time` its `iat` stands in.
@@ -97,12 +122,7 @@ impl LoginSession {
     }
 }
 
-/// Whether `id` may name an auth identity: not empty, and no control
-/// characters (a NUL or a newline in an id could cut or forge log lines and
-/// store keys).
-pub fn is_valid_identity_id(id: &str) -> bool {
-    !id.is_empty() && !id.chars().any(char::is_control)
-}
+pub use crate::identity::is_valid_identity_id;
 
 /// A freshly signed access token and the claims in it. Its `Debug` shows the
 /// claims and the token's length, not the token.

@@ -152,6 +152,16 @@ fn new_jti(now: u64, clock_ms: u64) -> Result<String, TokenError> {
     Ok(ulid::Ulid::from_parts(issued_ms, random).to_string())
 }
 
+/// A new login at `now` (seconds): at the clock's millisecond when that is
+/// within `now`, else at the start of `now` (tokens minted for another time).
+fn login_at(now: u64, clock_ms: u64) -> LoginSession {
+    if clock_ms / 1000 == now {
+        LoginSession::start_at_ms(clock_ms)
+    } else {
+        LoginSession::start_at_ms(now.saturating_mul(1000))
+    }
+}
+
 impl TokenService {
     /// A service signing with `keys.signing_key()` and verifying with every key
     /// of `keys`. Refuses an out-of-range configuration (for example a leeway
@@ -215,8 +225,7 @@ impl TokenService {
         now: u64,
         clock_ms: u64,
     ) -> Result<IssuedToken, TokenError> {
-        let login = LoginSession::start(now);
-        self.issue_in_at_ms(context, &login, u64::MAX, now, clock_ms)
+        self.issue_in_at_ms(context, &login_at(now, clock_ms), u64::MAX, now, clock_ms)
     }
 
     /// Signs an access token for `context` within an existing `login` (a
@@ -269,7 +278,7 @@ impl TokenService {
         let now_ms = self.clock.now_ms();
         let now = now_ms / 1000;
         self.inner
-            .mint(context, &LoginSession::start(now), u64::MAX, now, now_ms)
+            .mint(context, &login_at(now, now_ms), u64::MAX, now, now_ms)
             .map(|(token, _, _)| token)
     }
 
@@ -279,7 +288,7 @@ impl TokenService {
         self.inner
             .mint(
                 context,
-                &LoginSession::start(now),
+                &login_at(now, self.clock.now_ms()),
                 u64::MAX,
                 now,
                 self.clock.now_ms(),

@@ -17,7 +17,7 @@ use serde_json::json;
 
 use super::fixtures::{metadata, register};
 use crate::identity::{AuthIdentity, Metadata, ProviderIdentity};
-use crate::store::{IdentityStore, StoreError};
+use crate::store::{CredentialChange, CredentialWrite, IdentityStore, StoreError};
 
 /// A created identity is read back by its id, and its login by provider and entity id.
 pub async fn created_identity_is_found_by_id_and_by_provider_entity_id<
@@ -290,4 +290,227 @@ pub async fn concurrent_registration_of_one_entity_id_has_exactly_one_winner<
         }
     }
     assert_eq!(successes, 1);
+}
+
+/// The change of the `password` hash `expected` to `replacement`, for `login`.
+fn password_change(
+    login: &ProviderIdentity,
+    expected: Option<&str>,
+    replacement: &str,
+) -> CredentialChange {
+    CredentialChange {
+        provider_identity_id: login.id.clone(),
+        credential_key: "password".into(),
+        expected: expected.map(str::to_owned),
+        replacement: replacement.into(),
+        entity_id: None,
+    }
+}
+
+/// The `password` hash stored for `entity_id` now.
+async fn stored_password<S: IdentityStore + ?Sized>(store: &S, entity_id: &str) -> String {
+    let login = store
+        .find_provider_identity("emailpass", entity_id)
+        .await
+        .unwrap()
+        .unwrap();
+    login.provider_metadata["password"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// A credential changes only from the hash the caller read: a second change
+/// from that same hash is stale and writes nothing; other metadata is kept.
+pub async fn credential_changes_only_from_the_expected_hash<S: IdentityStore + ?Sized>(
+    store: Arc<S>,
+) {
+    let (_, mut login) = register(&*store, "ada@example.com").await;
+    login
+        .provider_metadata
+        .insert("salt_hint".into(), json!("kept"));
+    store
+        .update_provider_metadata(&login.id, &login.provider_metadata)
+        .await
+        .unwrap();
+    let first = password_change(&login, Some("$argon2id$stand-in"), "$argon2id$reset");
+    assert_eq!(
+        store.change_credential(&first).await,
+        Ok(CredentialWrite::Changed)
+    );
+    let late = password_change(&login, Some("$argon2id$stand-in"), "$argon2id$rehash");
+    assert_eq!(
+        store.change_credential(&late).await,
+        Ok(CredentialWrite::Stale)
+    );
+    assert_eq!(
+        stored_password(&*store, "ada@example.com").await,
+        "$argon2id$reset"
+    );
+    let found = store
+        .find_provider_identity("emailpass", "ada@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.provider_metadata["salt_hint"], "kept");
+}
+
+/// Changing the credential of a login that does not exist is [`StoreError::NotFound`].
+pub async fn credential_change_of_an_unknown_provider_identity_is_not_found<
+    S: IdentityStore + ?Sized,
+>(
+    store: Arc<S>,
+) {
+    let ghost = ProviderIdentity::new("emailpass", "ghost@example.com", "authid_ghost");
+    let change = password_change(&ghost, None, "$argon2id$new");
+    assert_eq!(
+        store.change_credential(&change).await,
+        Err(StoreError::NotFound(ghost.id.clone()))
+    );
+}
+
+/// Of many concurrent changes from the same hash (a login's rehash racing a
+/// reset), exactly one is written.
+pub async fn concurrent_credential_changes_from_one_hash_have_exactly_one_winner<
+    S: IdentityStore + ?Sized,
+>(
+    store: Arc<S>,
+) {
+    let (_, login) = register(&*store, "ada@example.com").await;
+    let tasks: Vec<_> = (0..16)
+        .map(|n| {
+            let store = Arc::clone(&store);
+            let change = password_change(
+                &login,
+                Some("$argon2id$stand-in"),
+                &format!("$argon2id$writer-{n}"),
+            );
+            tokio::spawn(async move { store.change_credential(&change).await.unwrap() })
+        })
+        .collect();
+    let mut winners = Vec::new();
+    for (n, task) in tasks.into_iter().enumerate() {
+        if task.await.unwrap() == CredentialWrite::Changed {
+            winners.push(n);
+        }
+    }
+    assert_eq!(winners.len(), 1, "{winners:?}");
+    assert_eq!(
+        stored_password(&*store, "ada@example.com").await,
+        format!("$argon2id$writer-{}", winners[0])
+    );
+}
+
+/// A login stored with a mixed-case e-mail (by a Medusa backend) is found
+/// ignoring ASCII case, and takes the lower-case entity id with its next
+/// credential change.
+pub async fn mixed_case_entity_id_is_found_ignoring_case_and_lower_cased_on_change<
+    S: IdentityStore + ?Sized,
+>(
+    store: Arc<S>,
+) {
+    let (_, login) = register(&*store, "Ada@Example.COM").await;
+    let found = store
+        .find_provider_identity_ignoring_case("emailpass", "ada@example.com")
+        .await
+        .unwrap();
+    assert_eq!(
+        found.as_ref().map(|l| l.id.as_str()),
+        Some(login.id.as_str())
+    );
+    let other_provider = store
+        .find_provider_identity_ignoring_case("google", "ada@example.com")
+        .await
+        .unwrap();
+    assert_eq!(other_provider, None);
+    let mut change = password_change(&login, Some("$argon2id$stand-in"), "$argon2id$new");
+    change.entity_id = Some("ada@example.com".into());
+    assert_eq!(
+        store.change_credential(&change).await,
+        Ok(CredentialWrite::Changed)
+    );
+    assert_eq!(
+        stored_password(&*store, "ada@example.com").await,
+        "$argon2id$new"
+    );
+    let old_spelling = store
+        .find_provider_identity("emailpass", "Ada@Example.COM")
+        .await
+        .unwrap();
+    assert_eq!(old_spelling, None);
+}
+
+/// The exact spelling wins over a case twin; two twins and no exact match are
+/// ambiguous (nothing is found), and lower-casing one never takes the other's id.
+pub async fn exact_entity_id_wins_and_case_twins_are_ambiguous<S: IdentityStore + ?Sized>(
+    store: Arc<S>,
+) {
+    let (_, lower) = register(&*store, "ada@example.com").await;
+    let (_, upper) = register(&*store, "ADA@example.com").await;
+    let (_, _mixed) = register(&*store, "Ada@example.com").await;
+    let exact = store
+        .find_provider_identity_ignoring_case("emailpass", "ada@example.com")
+        .await
+        .unwrap();
+    assert_eq!(exact.map(|l| l.id), Some(lower.id));
+    let ambiguous = store
+        .find_provider_identity_ignoring_case("emailpass", "aDa@example.com")
+        .await
+        .unwrap();
+    assert_eq!(ambiguous, None);
+    let mut change = password_change(&upper, Some("$argon2id$stand-in"), "$argon2id$new");
+    change.entity_id = Some("ada@example.com".into());
+    assert_eq!(
+        store.change_credential(&change).await,
+        Ok(CredentialWrite::Changed)
+    );
+    let kept = store
+        .find_provider_identity("emailpass", "ADA@example.com")
+        .await
+        .unwrap();
+    assert_eq!(kept.map(|l| l.id), Some(upper.id));
+}
+
+/// Identity ids that are empty or hold control characters never enter the
+/// store: creating, adding a login to and linking such an identity are refused.
+pub async fn identity_ids_with_control_characters_are_refused<S: IdentityStore + ?Sized>(
+    store: Arc<S>,
+) {
+    let (identity, _) = register(&*store, "ada@example.com").await;
+    for bad in ["", "authid_\0x", "authid_a\nb", "authid_\u{7f}"] {
+        let forged = AuthIdentity {
+            id: bad.into(),
+            app_metadata: Metadata::new(),
+        };
+        let login = ProviderIdentity::new("emailpass", "eve@example.com", bad);
+        assert_eq!(
+            store.create_identity(&forged, &login).await,
+            Err(StoreError::InvalidIdentityId),
+            "{bad:?}"
+        );
+        assert_eq!(
+            store.add_provider_identity(&login).await,
+            Err(StoreError::InvalidIdentityId),
+            "{bad:?}"
+        );
+        assert_eq!(
+            store.link_actor(bad, "customer", "cus_1").await,
+            Err(StoreError::InvalidIdentityId),
+            "{bad:?}"
+        );
+    }
+    let twin = ProviderIdentity::new("emailpass", "eve@example.com", "authid_a\nb");
+    let clean = AuthIdentity::new();
+    assert_eq!(
+        store.create_identity(&clean, &twin).await,
+        Err(StoreError::InvalidIdentityId)
+    );
+    assert_eq!(
+        store
+            .find_provider_identity("emailpass", "eve@example.com")
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(store.identity(&identity.id).await.unwrap().is_some());
 }

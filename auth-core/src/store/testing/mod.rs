@@ -4,7 +4,8 @@
 //!
 //! Each store trait has a module of behaviour tests ([`identities`],
 //! [`revocations`], [`sessions`], [`reset_tokens`], [`refresh_tokens`],
-//! [`api_keys`], [`invites`], [`throttle`]): public async functions that take a fresh,
+//! [`api_keys`], [`invites`], [`throttle`], and [`credentials`] for a store
+//! that holds all a password reset touches): public async functions that take a fresh,
 //! empty store and panic when it misbehaves. The concurrency tests ("of N
 //! concurrent consumers exactly one wins") spawn tasks, so they need a
 //! multi-threaded Tokio runtime to race for real.
@@ -52,6 +53,7 @@
 #![allow(clippy::unwrap_used)]
 
 pub mod api_keys;
+pub mod credentials;
 pub mod fixtures;
 pub mod identities;
 pub mod invites;
@@ -74,7 +76,8 @@ pub mod throttle;
 /// ```
 ///
 /// The traits are `identities`, `revocations`, `sessions`, `reset_tokens`,
-/// `refresh_tokens`, `api_keys`, `invites` and `throttle`. The tests land in
+/// `refresh_tokens`, `api_keys`, `invites`, `throttle` and `credentials`
+/// (the atomic password reset of a store holding all of them). The tests land in
 /// `<name>::<trait>::<behaviour>`; names in scope where the macro is invoked
 /// are in scope in `setup` and `store`. The calling crate needs `tokio` with
 /// the `macros` and `rt-multi-thread` features: each test runs on a
@@ -104,7 +107,7 @@ macro_rules! __store_conformance {
     (@module $name:ident $setup:tt $store:tt []) => {
         $crate::__store_conformance!(
             @module $name $setup $store
-            [identities revocations sessions reset_tokens refresh_tokens api_keys invites throttle]
+            [identities revocations sessions reset_tokens refresh_tokens api_keys invites throttle credentials]
         );
     };
     (@module $name:ident $setup:tt $store:tt [$($trait:ident)+]) => {
@@ -130,6 +133,21 @@ macro_rules! __store_conformance {
             linking_an_unknown_identity_is_not_found,
             concurrent_link_actor_has_exactly_one_winner,
             concurrent_registration_of_one_entity_id_has_exactly_one_winner,
+            credential_changes_only_from_the_expected_hash,
+            credential_change_of_an_unknown_provider_identity_is_not_found,
+            concurrent_credential_changes_from_one_hash_have_exactly_one_winner,
+            mixed_case_entity_id_is_found_ignoring_case_and_lower_cased_on_change,
+            exact_entity_id_wins_and_case_twins_are_ambiguous,
+            identity_ids_with_control_characters_are_refused,
+        ]);
+    };
+    (@trait credentials $setup:tt $store:tt) => {
+        $crate::__store_conformance!(@tests credentials $setup $store [
+            completed_reset_consumes_the_token_and_revokes_every_credential,
+            reset_with_a_stale_hash_changes_nothing_and_keeps_the_token,
+            reset_with_an_unusable_token_changes_nothing,
+            concurrent_resets_with_one_token_complete_exactly_once,
+            identity_ids_with_control_characters_are_refused_by_every_store,
         ]);
     };
     (@trait revocations $setup:tt $store:tt) => {
