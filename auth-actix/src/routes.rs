@@ -64,11 +64,11 @@ const MOUNT: &str = "/auth";
 /// an oversized body gets auth-core's `400 invalid_data` rather than actix's own
 /// `413` page.
 ///
-/// The client address auth-core throttles by is the TCP peer, through auth-core's
-/// [`ProxyPolicy`](auth_core::http::ProxyPolicy). Behind a reverse proxy every
-/// request shares the proxy's address; make actix see the real client there
-/// (e.g. a middleware that rewrites the peer from the one header your proxy
-/// sets) rather than trusting headers clients can forge.
+/// The adapter passes the TCP peer; auth-core reads the client address it
+/// throttles by from it, and from `Forwarded` / `X-Forwarded-For` only when the
+/// peer is a trusted proxy of the module's
+/// [`ProxyPolicy`](auth_core::http::ProxyPolicy) (`trusted_proxies` on the
+/// builder).
 pub fn auth_routes(auth: AuthModule) -> Scope {
     let mounted = fn_guard(|context| below_mount(raw_path(context), MOUNT).is_some());
     web::scope(MOUNT).guard(mounted).default_service(web::to(

@@ -43,8 +43,9 @@ impl Auth {
     ///   `HEAD`, the core's `405` with `Allow: GET, HEAD` for other methods.
     ///
     /// Other paths are rejected as not found, so `or` tries the next route.
-    /// The client address auth-core throttles by is the peer, through the
-    /// core's [`ProxyPolicy`](auth_core::http::ProxyPolicy).
+    /// The filter passes the peer; the core reads the client address it
+    /// throttles by from it, through the module's
+    /// [`ProxyPolicy`](auth_core::http::ProxyPolicy).
     pub fn routes(
         &self,
     ) -> impl Filter<Extract = (Response<Bytes>,), Error = Rejection> + Clone + Send + Sync + 'static

@@ -25,6 +25,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use auth_core::http::ProxyPolicy;
 use auth_core::token::Algorithm;
 
 /// One invalid setting: which variable, and what is wrong with it.
@@ -119,6 +120,9 @@ pub struct DemoConfig {
     /// `AUTH_HASH_WAIT`: the longest wait for a password-hashing slot before
     /// `503` (default 2 s, at most 1 minute).
     pub hash_wait: Duration,
+    /// `AUTH_TRUSTED_PROXIES`: the peers whose `Forwarded` / `X-Forwarded-For`
+    /// name the client address (default none).
+    pub trusted_proxies: ProxyPolicy,
 }
 
 impl std::fmt::Debug for DemoConfig {
@@ -141,6 +145,7 @@ impl std::fmt::Debug for DemoConfig {
             .field("reset_token_ttl", &self.reset_token_ttl)
             .field("login_max_age", &self.login_max_age)
             .field("hash_wait", &self.hash_wait)
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish()
     }
 }
@@ -294,6 +299,14 @@ impl DemoConfig {
                 })?,
             None => Duration::from_secs(2),
         };
+        let trusted_proxies = match get("AUTH_TRUSTED_PROXIES")? {
+            Some(value) => value
+                .parse()
+                .map_err(|error: auth_core::http::InvalidProxy| {
+                    ConfigError::new("AUTH_TRUSTED_PROXIES", error.to_string())
+                })?,
+            None => ProxyPolicy::default(),
+        };
         Ok(Self {
             addr,
             database_url,
@@ -309,6 +322,7 @@ impl DemoConfig {
             reset_token_ttl,
             login_max_age,
             hash_wait,
+            trusted_proxies,
         })
     }
 }
@@ -394,11 +408,28 @@ mod tests {
             ("AUTH_HASH_WAIT", "0s"),
             ("AUTH_HASH_WAIT", "2 seconds"),
             ("AUTH_HASH_WAIT", "2m"),
+            ("AUTH_TRUSTED_PROXIES", "10.0.0.0/8, proxy.internal"),
+            ("AUTH_TRUSTED_PROXIES", "10.0.0.0/33"),
+            ("AUTH_TRUSTED_PROXIES", "10.0.0.0/8,"),
         ] {
             let error = with(&[(name, value)]).unwrap_err();
             assert_eq!(error.variable, name, "{name}={value}");
             assert!(!error.to_string().contains('\n'));
         }
+    }
+
+    #[test]
+    fn trusted_proxies_are_comma_separated_cidrs() {
+        assert!(!with(&[]).unwrap().trusted_proxies.trusts_any());
+        let config = with(&[("AUTH_TRUSTED_PROXIES", "127.0.0.1/32, fd00::/8")]).unwrap();
+        assert!(config.trusted_proxies.trusts("127.0.0.1".parse().unwrap()));
+        assert!(config.trusted_proxies.trusts("fd00::1".parse().unwrap()));
+        assert!(!config.trusted_proxies.trusts("127.0.0.2".parse().unwrap()));
+        let error = with(&[("AUTH_TRUSTED_PROXIES", "10.0.0.0/8, proxy.internal")]).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            r#"AUTH_TRUSTED_PROXIES: not a CIDR like 10.0.0.0/8 or ::1/128: "proxy.internal""#
+        );
     }
 
     #[test]

@@ -273,6 +273,7 @@ impl Demo {
             .session(SessionSettings::default().secure(config.cookie_secure))
             .refresh(RefreshSettings::default().enabled(config.refresh_tokens))
             .throttle(ThrottleSettings::default().enabled(config.throttle))
+            .trusted_proxies(config.trusted_proxies.clone())
             .reset_token_ttl(config.reset_token_ttl)
             .login_max_age(config.login_max_age)
             .build()

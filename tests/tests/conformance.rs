@@ -98,6 +98,7 @@ suite! {
         tokens_sub_must_be_the_auth_identity,
         tokens_identity_ids_with_control_characters_are_refused,
         h2_refresh_stops_at_the_login_max_age,
+        m1_forwarded_clients_and_ipv6_networks_get_their_own_address_budgets,
     ]
 }
 
@@ -1713,5 +1714,73 @@ mod cases {
             401,
             "a refresh past the login max age"
         );
+    }
+
+    /// A request counted against its client address and answered `401` at no
+    /// hashing cost: `update` without a reset token. Returns the status.
+    async fn address_hit(app: &App, headers: &[(&str, &str)]) -> u16 {
+        let path = "/auth/customer/emailpass/update";
+        let body = Some(b"{}".to_vec());
+        app.send(Method::POST, path, headers, body).await.status
+    }
+
+    /// The demo allows 100 requests per client address and 15-minute window.
+    const ADDRESS_BUDGET: usize = 100;
+
+    /// Uses up one client's address budget, the `n`th request sending
+    /// `header: value(n)`; each is still answered `401`.
+    async fn use_up_address_budget(app: &App, header: &str, value: impl Fn(usize) -> String) {
+        // A budget used up across a window's end would be fresh again.
+        let window = 15 * 60;
+        if window - now() % window < 10 {
+            tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+        }
+        for n in 0..ADDRESS_BUDGET {
+            let value = value(n);
+            let status = address_hit(app, &[(header, &value)]).await;
+            assert_eq!(status, 401, "request {n} with {header}: {value}");
+        }
+    }
+
+    /// M1: behind a trusted proxy each forwarded client has its own address
+    /// budget, IPv6 clients one per /64 (rotating inside it does not escape),
+    /// and without trust the forwarding headers are ignored.
+    pub async fn m1_forwarded_clients_and_ipv6_networks_get_their_own_address_budgets(
+        mut app: App,
+    ) {
+        app.restart_with(|config| config.trusted_proxies = "127.0.0.1/32".parse().unwrap());
+        let xff = "x-forwarded-for";
+        use_up_address_budget(&app, xff, |_| "203.0.113.7".into()).await;
+        for client in [
+            &[(xff, "203.0.113.7")][..],
+            &[(xff, "198.51.100.1, 203.0.113.7")], // the forged left entry is not read
+            &[(xff, "::ffff:203.0.113.7")],        // IPv4-mapped: the same client
+            &[("forwarded", "for=203.0.113.7;proto=http")],
+        ] {
+            assert_eq!(address_hit(&app, client).await, 429, "{client:?}");
+        }
+        // Another client behind the same proxy, and the proxy itself, have their own.
+        assert_eq!(address_hit(&app, &[(xff, "203.0.113.8")]).await, 401);
+        assert_eq!(address_hit(&app, &[]).await, 401);
+
+        use_up_address_budget(&app, xff, |n| format!("2001:db8:1:2::{:x}", n + 1)).await;
+        for client in [
+            &[(xff, "2001:db8:1:2:ffff:ffff:ffff:ffff")][..],
+            &[("forwarded", r#"for="[2001:db8:1:2::abcd]:4711""#)],
+        ] {
+            assert_eq!(address_hit(&app, client).await, 429, "{client:?}");
+        }
+        assert_eq!(address_hit(&app, &[(xff, "2001:db8:1:3::1")]).await, 401);
+
+        // Without trust, a client cannot leave its budget by naming another address.
+        app.restart_with(|config| config.trusted_proxies = Default::default());
+        use_up_address_budget(&app, xff, |n| format!("198.51.100.{}", n + 1)).await;
+        for client in [
+            &[(xff, "198.51.100.200")][..],
+            &[("forwarded", "for=192.0.2.99")],
+            &[],
+        ] {
+            assert_eq!(address_hit(&app, client).await, 429, "{client:?}");
+        }
     }
 }
