@@ -99,6 +99,7 @@ suite! {
         tokens_identity_ids_with_control_characters_are_refused,
         h2_refresh_stops_at_the_login_max_age,
         m1_forwarded_clients_and_ipv6_networks_get_their_own_address_budgets,
+        low_malformed_authorization_is_400_not_anonymous,
     ]
 }
 
@@ -1782,5 +1783,34 @@ mod cases {
         ] {
             assert_eq!(address_hit(&app, client).await, 429, "{client:?}");
         }
+    }
+
+    /// A malformed `Authorization` (a tab after the scheme, a Basic value
+    /// that does not decode) is `400 invalid_request`, on an optional route
+    /// too: never a caller served as anonymous.
+    pub async fn low_malformed_authorization_is_400_not_anonymous(app: App) {
+        for value in [
+            "Bearer\tabc.def.ghi",
+            "Basic\tsk_123",
+            "Basic abc",  // not base64
+            "Basic //79", // not UTF-8
+            "Basic Og==", // an empty key
+        ] {
+            for path in ["/store/whoami", "/store/customers/me", "/admin/users/me"] {
+                let reply = app.get(path, &[("authorization", value)]).await;
+                assert_eq!(reply.status, 400, "{path} {value:?}: {}", reply.text());
+                assert_eq!(reply.header("www-authenticate"), Some(INVALID_REQUEST));
+                assert_eq!(reply.json()["type"], "invalid_data");
+            }
+        }
+        // Other schemes are still no credentials at all.
+        let other = app
+            .get(
+                "/store/whoami",
+                &[("authorization", "Digest\tusername=\"ada\"")],
+            )
+            .await;
+        assert_eq!(other.status, 200);
+        assert_eq!(other.json(), json!({"actor_id": null}));
     }
 }
