@@ -100,6 +100,7 @@ suite! {
         h2_refresh_stops_at_the_login_max_age,
         m1_forwarded_clients_and_ipv6_networks_get_their_own_address_budgets,
         low_malformed_authorization_is_400_not_anonymous,
+        low_unknown_provider_is_not_echoed,
     ]
 }
 
@@ -1812,5 +1813,38 @@ mod cases {
             .await;
         assert_eq!(other.status, 200);
         assert_eq!(other.json(), json!({"actor_id": null}));
+    }
+
+    /// A provider path segment that is not a well-formed id is not echoed in
+    /// the `401`: Medusa's message without the id.
+    pub async fn low_unknown_provider_is_not_echoed(app: App) {
+        let too_long = "a".repeat(65);
+        let credentials = json!({"email": "a@example.com", "password": PASSWORD});
+        for (method, path) in [
+            (
+                Method::POST,
+                "/auth/customer/%3Cscript%3Ealert%281%29%3C%2Fscript%3E".to_owned(),
+            ),
+            (Method::POST, "/auth/customer/NoSuch".to_owned()),
+            (Method::POST, format!("/auth/customer/{too_long}")),
+            (
+                Method::POST,
+                "/auth/customer/%3Cscript%3E/register".to_owned(),
+            ),
+            (
+                Method::GET,
+                "/auth/customer/%3Cscript%3E/callback?code=x".to_owned(),
+            ),
+        ] {
+            let body = Some(credentials.to_string().into_bytes());
+            let headers = [("content-type", "application/json")];
+            let reply = app.send(method, &path, &headers, body).await;
+            assert_eq!(reply.status, 401, "{path}: {}", reply.text());
+            assert_eq!(
+                reply.json(),
+                json!({"type": "unauthorized", "message": "Could not find a auth provider"}),
+                "{path}"
+            );
+        }
     }
 }
