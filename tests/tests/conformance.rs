@@ -101,6 +101,7 @@ suite! {
         m1_forwarded_clients_and_ipv6_networks_get_their_own_address_budgets,
         low_malformed_authorization_is_400_not_anonymous,
         low_unknown_provider_is_not_echoed,
+        low_unknown_methods_fail_closed,
     ]
 }
 
@@ -1846,5 +1847,44 @@ mod cases {
                 "{path}"
             );
         }
+    }
+
+    /// Extension methods (`BREW`, `PROPFIND`, a lower-case `post`) are never
+    /// taken for a safe method: with a session cookie, from the page's own
+    /// origin or another site, each adapter answers the core's `405` naming
+    /// the path's methods, and nothing changes (the session still works).
+    pub async fn low_unknown_methods_fail_closed(app: App) {
+        let token = admin_token(&app, &unique_email("methods")).await;
+        let cookie = session_cookie(&create_session(&app, &token).await);
+        let own_origin = app.url();
+        let host = own_origin.trim_start_matches("http://").to_owned();
+        for method in ["BREW", "PROPFIND", "post"] {
+            let method = Method::from_bytes(method.as_bytes()).unwrap();
+            for (path, allow) in [
+                ("/admin/api-keys", "POST"),
+                ("/admin/users/me", "GET, HEAD"),
+                ("/auth/session", "POST, DELETE"),
+                ("/.well-known/jwks.json", "GET, HEAD"),
+            ] {
+                for origin in [own_origin.as_str(), "https://evil.example"] {
+                    let headers = [
+                        ("cookie", cookie.as_str()),
+                        ("origin", origin),
+                        ("host", &host),
+                    ];
+                    let body = Some(br#"{"title":"brewed"}"#.to_vec());
+                    let reply = app.send(method.clone(), path, &headers, body).await;
+                    assert_eq!(reply.status, 405, "{method} {path}: {}", reply.text());
+                    assert_eq!(reply.header("allow"), Some(allow), "{method} {path}");
+                    assert_eq!(
+                        reply.json(),
+                        json!({"type": "not_allowed", "message": "Method not allowed"}),
+                        "{method} {path}"
+                    );
+                }
+            }
+        }
+        let me = app.get("/admin/users/me", &[("cookie", &cookie)]).await;
+        assert_eq!(me.status, 200, "{}", me.text());
     }
 }
