@@ -11,6 +11,7 @@
 //! | a verified caller the policy accepts | attaches auth-core's [`Caller`] to the request, calls the route |
 //! | no credentials, policy allows anonymous callers | attaches the anonymous [`Caller`], calls the route |
 //! | a refusal (`401`, `400`, `403`, ...) | answers with auth-core's response; the route never runs |
+//! | a request `http` 1 cannot represent | auth-core's `400` ([`Rejection::untranslatable`](auth_core::http::Rejection::untranslatable)), never a default request; the route never runs |
 //!
 //! Handlers then read the caller with the [`AuthUser`](crate::AuthUser) or
 //! [`MaybeAuthUser`](crate::MaybeAuthUser) extractors.
@@ -125,10 +126,15 @@ where
         let guard = self.guard.clone();
         Box::pin(async move {
             let auth = guard.module();
-            let parts = request_parts(request.request());
-            let head = RequestHead::new(&parts.method, &parts.headers, parts.uri.query());
-            let outcome = auth.authorize(guard.policy(), &head).await;
-            match Caller::admit(outcome, |error| auth.error_response(error)) {
+            let admitted = match request_parts(request.request()) {
+                Ok(parts) => {
+                    let head = RequestHead::new(&parts.method, &parts.headers, parts.uri.query());
+                    let outcome = auth.authorize(guard.policy(), &head).await;
+                    Caller::admit(outcome, |error| auth.error_response(error))
+                }
+                Err(refusal) => Err(refusal),
+            };
+            match admitted {
                 Ok(caller) => {
                     request.extensions_mut().insert(caller);
                     let response = service.call(request).await?;

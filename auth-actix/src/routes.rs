@@ -47,11 +47,12 @@ use actix_web::{FromRequest, HttpRequest, Resource, Scope, web};
 use auth_core::AuthModule;
 pub use auth_core::http::JWKS_PATH;
 use auth_core::http::{
-    AuthRequest, BodyCap, Rejection, below_mount, is_canonical_path, jwks_answer,
+    AuthRequest, BodyCap, JWKS_METHODS, Rejection, below_mount, is_canonical_path, jwks_answer,
+    method_not_allowed,
 };
 use bytes::Bytes;
 
-use crate::convert::{into_actix_response, request_parts};
+use crate::convert::{into_actix_response, method, request_parts};
 use crate::error::AuthRejection;
 
 /// Where [`auth_routes`] is mounted.
@@ -64,22 +65,29 @@ const MOUNT: &str = "/auth";
 /// an oversized body gets auth-core's `400 invalid_data` rather than actix's own
 /// `413` page.
 ///
-/// The client address auth-core throttles by is the TCP peer, through auth-core's
-/// [`ProxyPolicy`](auth_core::http::ProxyPolicy). Behind a reverse proxy every
-/// request shares the proxy's address; make actix see the real client there
-/// (e.g. a middleware that rewrites the peer from the one header your proxy
-/// sets) rather than trusting headers clients can forge.
+/// The adapter passes the TCP peer; auth-core reads the client address it
+/// throttles by from it, and from `Forwarded` / `X-Forwarded-For` only when the
+/// peer is a trusted proxy of the module's
+/// [`ProxyPolicy`](auth_core::http::ProxyPolicy) (`trusted_proxies` on the
+/// builder).
 pub fn auth_routes(auth: AuthModule) -> Scope {
     let mounted = fn_guard(|context| below_mount(raw_path(context), MOUNT).is_some());
     web::scope(MOUNT).guard(mounted).default_service(web::to(
         move |request: HttpRequest, CappedBody(body): CappedBody| {
             let auth = auth.clone();
             let parts = request_parts(&request);
-            let request = AuthRequest::received(parts.method, &parts.uri, parts.headers)
-                .mounted_at(MOUNT)
-                .from_peer(request.peer_addr())
-                .with_body(body);
-            async move { into_actix_response(auth.handle(request).await) }
+            let peer = request.peer_addr();
+            async move {
+                let parts = match parts {
+                    Ok(parts) => parts,
+                    Err(refusal) => return into_actix_response(refusal.into_response()),
+                };
+                let request = AuthRequest::received(parts.method, &parts.uri, parts.headers)
+                    .mounted_at(MOUNT)
+                    .from_peer(peer)
+                    .with_body(body);
+                into_actix_response(auth.handle(request).await)
+            }
         },
     ))
 }
@@ -90,8 +98,11 @@ pub fn jwks_route(auth: AuthModule) -> Resource {
     web::resource(JWKS_PATH)
         .guard(canonical())
         .to(move |request: HttpRequest| {
-            let method = http::Method::from_bytes(request.method().as_str().as_bytes());
-            let response = jwks_answer(&method.unwrap_or_default(), || auth.jwks_response());
+            // A method that does not convert is none the document is served with.
+            let response = match method(request.method()) {
+                Ok(method) => jwks_answer(&method, || auth.jwks_response()),
+                Err(_) => method_not_allowed(JWKS_METHODS),
+            };
             async move { into_actix_response(response) }
         })
 }

@@ -454,3 +454,53 @@ async fn debug_of_a_capped_body_shows_its_length_not_the_password() {
         "{printed}"
     );
 }
+
+// ---- methods ----------------------------------------------------------------
+
+#[actix_web::test]
+async fn extension_methods_reach_the_core_as_themselves() {
+    for name in ["BREW", "PROPFIND", "get"] {
+        let method = actix_web::http::Method::from_bytes(name.as_bytes()).unwrap();
+        let request = TestRequest::default().method(method).to_http_request();
+        let parts = auth_actix::convert::request_parts(&request).unwrap();
+        assert_eq!(parts.method.as_str(), name);
+    }
+}
+
+#[actix_web::test]
+async fn an_extension_method_with_a_cross_site_session_is_refused_not_taken_as_safe() {
+    let auth = module();
+    let session = auth
+        .sessions()
+        .create(&context("customer", "cus_1"), None, &[])
+        .await
+        .unwrap();
+    let cookie = format!(
+        "{}={}",
+        auth.sessions().settings().effective_cookie_name(),
+        session.as_str()
+    );
+    let app = test::init_service(
+        App::new().service(
+            web::resource("/any-method")
+                .wrap(RequireAuth::new(
+                    auth.clone(),
+                    RoutePolicy::actor_types(["customer"])
+                        .credentials([auth_core::CredentialKind::Session]),
+                ))
+                .to(caller),
+        ),
+    )
+    .await;
+    for name in ["BREW", "PROPFIND", "get"] {
+        let method = actix_web::http::Method::from_bytes(name.as_bytes()).unwrap();
+        let request = TestRequest::default()
+            .method(method)
+            .uri("/any-method")
+            .insert_header(("cookie", cookie.clone()))
+            .insert_header(("origin", "https://evil.example"))
+            .to_request();
+        let response = test::call_service(&app, request).await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{name}");
+    }
+}

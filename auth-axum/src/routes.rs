@@ -15,10 +15,12 @@
 //! `/.well-known/jwks%2Ejson` reach the application's fallback (`404`), as they
 //! do on every adapter (see [`is_canonical_path`](auth_core::http::is_canonical_path)).
 //!
-//! auth-core throttles per client address too. The address comes from axum's
+//! auth-core throttles per client address too. The peer comes from axum's
 //! [`ConnectInfo`]: serve the application with
-//! `into_make_service_with_connect_info::<SocketAddr>()`, otherwise the core gets
-//! no address. The address is the peer, through auth-core's
+//! `into_make_service_with_connect_info::<SocketAddr>()`; without it the core
+//! gets no address, does not throttle per address, and logs a warning once.
+//! The core reads the client address from the peer, and from `Forwarded` /
+//! `X-Forwarded-For` only when the peer is a trusted proxy of the module's
 //! [`ProxyPolicy`](auth_core::http::ProxyPolicy).
 //!
 //! ```

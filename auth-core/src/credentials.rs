@@ -149,10 +149,13 @@ impl Credentials {
     /// Reads the credentials of a request.
     ///
     /// Refuses with `400 invalid_request`: two `Authorization` headers, a header
-    /// that is not visible ASCII, an empty or space-containing bearer token, and an
-    /// `access_token` in the query (tokens in URLs leak into logs). Two session
-    /// cookies are not refused here but where a session would count
-    /// ([`SessionCookie::id`]).
+    /// that is not visible ASCII, a Bearer or Basic scheme not followed by one
+    /// or more spaces (`Bearer<TAB>x`), an empty or space-containing bearer
+    /// token, a Basic value that does not decode to a key, and an
+    /// `access_token` in the query (tokens in URLs leak into logs). A malformed
+    /// credential is never read as no credential: that would serve the caller
+    /// as anonymous where anonymous callers pass. Two session cookies are not
+    /// refused here but where a session would count ([`SessionCookie::id`]).
     pub fn from_head(head: &RequestHead<'_>, session_cookie: &str) -> Result<Self, AuthError> {
         if head.query.is_some_and(query_has_access_token) {
             return Err(AuthError::InvalidRequest(
@@ -171,7 +174,9 @@ impl Credentials {
             match parse_authorization(value)? {
                 Some(Authorization::Bearer(token)) => credentials.bearer = Some(token.to_owned()),
                 Some(Authorization::Basic(encoded)) => {
-                    credentials.api_key = decode_api_key(encoded);
+                    let key = decode_api_key(encoded)
+                        .ok_or(AuthError::InvalidRequest(MALFORMED_AUTHORIZATION))?;
+                    credentials.api_key = Some(key);
                 }
                 None => {}
             }
@@ -191,20 +196,23 @@ enum Authorization<'a> {
     Basic(&'a str),
 }
 
-/// Splits `<scheme> <credentials>`; the scheme is case-insensitive (RFC 9110).
-/// Schemes other than Bearer and Basic are not ours: they count as absent.
+/// Splits `<scheme> 1*SP <credentials>`; the scheme is case-insensitive (RFC
+/// 9110). Schemes other than Bearer and Basic are not ours: they count as
+/// absent. The scheme ends at the first space or tab; for ours only spaces may
+/// follow it.
 fn parse_authorization(value: &str) -> Result<Option<Authorization<'_>>, AuthError> {
     let value = value.trim_matches(|c| c == ' ' || c == '\t');
-    let (scheme, rest) = match value.split_once(' ') {
-        Some((scheme, rest)) => (scheme, rest.trim_start_matches(' ')),
-        None => (value, ""),
+    let (scheme, separator, rest) = match value.find([' ', '\t']) {
+        Some(at) => (&value[..at], &value[at..at + 1], &value[at + 1..]),
+        None => (value, " ", ""),
     };
     let is_bearer = scheme.eq_ignore_ascii_case("bearer");
     let is_basic = scheme.eq_ignore_ascii_case("basic");
     if !is_bearer && !is_basic {
         return Ok(None);
     }
-    if rest.is_empty() || !rest.bytes().all(is_token68_byte) {
+    let rest = rest.trim_start_matches(' ');
+    if separator != " " || rest.is_empty() || !rest.bytes().all(is_token68_byte) {
         return Err(AuthError::InvalidRequest(MALFORMED_AUTHORIZATION));
     }
     Ok(Some(if is_bearer {
@@ -219,7 +227,8 @@ fn is_token68_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/' | b'=')
 }
 
-/// Medusa accepts a secret key as `Basic <key>` or `Basic base64(<key>:)`.
+/// Medusa accepts a secret key as `Basic <key>` or `Basic base64(<key>:)`;
+/// `None` when the value is neither (not base64, not UTF-8, an empty key).
 fn decode_api_key(encoded: &str) -> Option<String> {
     use base64::Engine as _;
     if encoded.starts_with("sk_") {
@@ -332,9 +341,43 @@ mod tests {
     }
 
     #[test]
+    fn a_tab_after_bearer_or_basic_is_invalid_request() {
+        for value in [
+            "Bearer\ta.b.c",
+            "bearer\t a.b.c",
+            "Basic\tsk_123",
+            "Bearer \ta.b.c",
+        ] {
+            assert_eq!(
+                read(&[value], None),
+                Err(AuthError::InvalidRequest(MALFORMED_AUTHORIZATION)),
+                "{value:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_undecodable_basic_value_is_invalid_request() {
+        // Not base64 (length), not UTF-8 (0xff 0xfe 0xfd), an empty key (":").
+        for value in ["Basic abc", "Basic //79", "Basic Og==", "Basic ===="] {
+            assert_eq!(
+                read(&[value], None),
+                Err(AuthError::InvalidRequest(MALFORMED_AUTHORIZATION)),
+                "{value:?}"
+            );
+        }
+    }
+
+    #[test]
     fn other_schemes_count_as_no_credentials() {
-        let credentials = read(&["Digest username=\"x\""], None).unwrap();
-        assert!(credentials.is_empty());
+        for value in [
+            "Digest username=\"x\"",
+            "Digest\tusername=\"x\"",
+            "Bearerx a.b.c",
+        ] {
+            let credentials = read(&[value], None).unwrap();
+            assert!(credentials.is_empty(), "{value:?}");
+        }
     }
 
     #[test]

@@ -185,6 +185,31 @@ impl AuthError {
         Self::NotFound("Route not found".into())
     }
 
+    /// `401` with Medusa's message for a provider id the registry does not
+    /// know: `Could not find a auth provider with id: <id>`, naming the id
+    /// only when it looks like one (`[a-z0-9_-]{1,64}`); any other path
+    /// segment gets `Could not find a auth provider`, nothing of it echoed.
+    ///
+    /// ```
+    /// use auth_core::AuthError;
+    ///
+    /// let named = AuthError::unknown_provider("google");
+    /// assert_eq!(named.message(), "Could not find a auth provider with id: google");
+    /// let unnamed = AuthError::unknown_provider("%3Cscript%3E");
+    /// assert_eq!(unnamed.message(), "Could not find a auth provider");
+    /// ```
+    pub fn unknown_provider(id: &str) -> Self {
+        let looks_like_an_id = (1..=64).contains(&id.len())
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+        Self::Unauthorized(if looks_like_an_id {
+            format!("Could not find a auth provider with id: {id}")
+        } else {
+            "Could not find a auth provider".into()
+        })
+    }
+
     /// `400`: the request body could not be read (a broken connection, a
     /// malformed chunked encoding).
     pub fn unreadable_body() -> Self {

@@ -39,7 +39,9 @@
 //! ```
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -51,6 +53,7 @@ use crate::api_key::ApiKeys;
 use crate::clock::{Clock, SharedClock, SystemClock};
 use crate::credentials::{Credentials, RequestHead};
 use crate::error::AuthError;
+use crate::http::ProxyPolicy;
 use crate::identity::CredentialKind;
 use crate::policy::{Authenticated, RoutePolicy};
 use crate::provider::{AuthProvider, ProviderRegistry};
@@ -68,8 +71,8 @@ use crate::telemetry;
 use crate::throttle::{Throttle, ThrottleSettings};
 use crate::token::{Algorithm, Key, KeyError, KeySet, TokenConfig, TokenService};
 
-/// Settings of the module itself: challenges and which providers each actor
-/// type may use. The services' settings are [`SessionSettings`],
+/// Settings of the module itself: challenges, which providers each actor
+/// type may use, and which proxies may report the client address. The services' settings are [`SessionSettings`],
 /// [`RefreshSettings`] and [`ThrottleSettings`].
 ///
 /// ```
@@ -85,6 +88,9 @@ pub struct AuthSettings {
     pub realm: String,
     /// Which providers each actor type may use; an actor type not listed may use all.
     pub providers_per_actor: HashMap<String, Vec<String>>,
+    /// Which peers may report the client address in `Forwarded` /
+    /// `X-Forwarded-For` (default: none, the peer is the client).
+    pub trusted_proxies: ProxyPolicy,
 }
 
 impl Default for AuthSettings {
@@ -92,6 +98,7 @@ impl Default for AuthSettings {
         Self {
             realm: "auth".into(),
             providers_per_actor: HashMap::new(),
+            trusted_proxies: ProxyPolicy::default(),
         }
     }
 }
@@ -113,6 +120,12 @@ impl AuthSettings {
             actor_type.into(),
             providers.into_iter().map(Into::into).collect(),
         );
+        self
+    }
+
+    /// Sets the proxies trusted to report the client address.
+    pub fn trusted_proxies(mut self, proxies: ProxyPolicy) -> Self {
+        self.trusted_proxies = proxies;
         self
     }
 }
@@ -381,6 +394,27 @@ impl AuthModuleBuilder {
         self
     }
 
+    /// The proxies trusted to report the client address (default none): the
+    /// client address of an auth route's request is read from `Forwarded` /
+    /// `X-Forwarded-For` only when its peer is one of them (see [`ProxyPolicy`]).
+    ///
+    /// ```
+    /// # fn build() -> Result<(), Box<dyn std::error::Error>> {
+    /// let auth = auth_core::AuthModule::builder()
+    ///     .hs256(b"an example secret of 32+ bytes!!")
+    ///     .issuer("https://auth.example")
+    ///     .audience("store")
+    ///     .trusted_proxies("10.0.0.0/8, fd00::/8".parse()?)
+    ///     .build()?;
+    /// assert!(auth.settings().trusted_proxies.trusts_any());
+    /// # Ok(()) }
+    /// # build().unwrap();
+    /// ```
+    pub fn trusted_proxies(mut self, proxies: ProxyPolicy) -> Self {
+        self.settings = self.settings.trusted_proxies(proxies);
+        self
+    }
+
     /// Sessions and their cookie (default [`SessionSettings::default`]).
     pub fn session(mut self, settings: SessionSettings) -> Self {
         self.session = settings;
@@ -514,6 +548,7 @@ impl AuthModuleBuilder {
                 throttle,
                 settings: self.settings,
                 clock,
+                warned_without_peer: AtomicBool::new(false),
             }),
         })
     }
@@ -535,6 +570,8 @@ struct Inner {
     throttle: Throttle,
     settings: AuthSettings,
     clock: SharedClock,
+    /// Whether a request without a peer address was logged (once per module).
+    warned_without_peer: AtomicBool,
 }
 
 impl AuthModule {
@@ -643,11 +680,43 @@ impl AuthModule {
     /// Each answer is one `auth.route` span (see [`telemetry`]): the route
     /// kind, the actor type, the status and the refusal's reason, never the
     /// path, body or credentials as received.
-    pub async fn handle(&self, request: AuthRequest) -> Response<Bytes> {
+    ///
+    /// The request's client address, unless already set, is resolved from its
+    /// peer with the module's [`ProxyPolicy`]; see [`client_addr`](Self::client_addr).
+    pub async fn handle(&self, mut request: AuthRequest) -> Response<Bytes> {
+        request.client_addr = self.client_addr(&request);
         let span = telemetry::route_span();
         self.answer_route(&request, &span)
             .instrument(span.clone())
             .await
+    }
+
+    /// The address `request` counts against in per-address throttling: its
+    /// `client_addr` when set, else its peer through the module's
+    /// [`ProxyPolicy`] (`AuthSettings::trusted_proxies`).
+    ///
+    /// A request with neither (axum served without `ConnectInfo`, say) is not
+    /// throttled per address; the first one is logged as a warning, never
+    /// silently.
+    pub fn client_addr(&self, request: &AuthRequest) -> Option<IpAddr> {
+        let inner = &*self.inner;
+        let resolved = request.client_addr.or_else(|| {
+            inner
+                .settings
+                .trusted_proxies
+                .client_addr(request.peer, &request.headers)
+        });
+        if resolved.is_none()
+            && inner.throttle.settings().enabled
+            && !inner.warned_without_peer.swap(true, Ordering::Relaxed)
+        {
+            tracing::warn!(
+                "a request reached the auth routes without a peer address, so per-address \
+                 throttling is off for it; the adapter must pass the peer (axum: serve with \
+                 `into_make_service_with_connect_info::<SocketAddr>()`)"
+            );
+        }
+        resolved
     }
 
     /// [`handle`](Self::handle) inside its span, which it records the answer on.

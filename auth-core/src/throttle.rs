@@ -1,6 +1,7 @@
 //! Throttling of the credential routes: login, register, reset-password, update.
 //!
-//! Two kinds of fixed-window counters: requests per client address, and
+//! Two kinds of fixed-window counters: requests per client address (IPv6
+//! clients per /64, see [`address_key`]), and
 //! attempts per identifier (the e-mail, whether or not an identity has it, so
 //! the answer does not reveal which exist). Over a limit the route answers
 //! `429` with `Retry-After` before doing any work, password hashing included.
@@ -27,7 +28,7 @@
 //! assert_eq!(settings.window.as_secs(), 15 * 60);
 //! ```
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -124,12 +125,14 @@ impl Throttle {
     }
 
     /// Counts a request from `addr`; `429` once the address is over its limit.
+    /// IPv6 addresses are counted per /64 (see [`address_key`]).
     pub async fn hit_address(&self, addr: Option<IpAddr>) -> Result<(), AuthError> {
         let Some(addr) = addr.filter(|_| self.settings.enabled) else {
             return Ok(());
         };
         let (start, retry_after) = self.window();
-        let count = self.store.hit(&format!("addr:{addr}"), start).await?;
+        let key = format!("addr:{}", address_key(addr));
+        let count = self.store.hit(&key, start).await?;
         if count > self.settings.requests_per_address {
             tracing::warn!(%addr, "client address throttled");
             telemetry::count_throttled(ThrottleScope::Address);
@@ -175,6 +178,28 @@ impl Throttle {
         };
         if let Err(error) = self.store.release(&key, window_start).await {
             tracing::warn!(%error, "throttle reservation not released");
+        }
+    }
+}
+
+/// What a client address is counted as: an IPv4 address by itself (an
+/// IPv4-mapped IPv6 address as its IPv4 address), an IPv6 address by its /64
+/// network, the block one subscriber is given and can rotate through at will.
+///
+/// ```
+/// use auth_core::throttle::address_key;
+///
+/// assert_eq!(address_key("2001:db8:1:2:aaaa::1".parse().unwrap()), "2001:db8:1:2::/64");
+/// assert_eq!(address_key("2001:db8:1:2::ffff".parse().unwrap()), "2001:db8:1:2::/64");
+/// assert_eq!(address_key("::ffff:192.0.2.7".parse().unwrap()), "192.0.2.7");
+/// assert_eq!(address_key("192.0.2.7".parse().unwrap()), "192.0.2.7");
+/// ```
+pub fn address_key(addr: IpAddr) -> String {
+    match addr.to_canonical() {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            let network = Ipv6Addr::from_bits(v6.to_bits() & !u128::from(u64::MAX));
+            format!("{network}/64")
         }
     }
 }
@@ -227,4 +252,51 @@ fn attempt_key(
         provider.len()
     );
     format!("{}:{}", purpose.as_str(), hash_secret(&scope))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::TestClock;
+    use crate::store::MemoryStore;
+
+    fn throttle(requests_per_address: u64) -> Throttle {
+        Throttle::new(
+            Arc::new(MemoryStore::new()),
+            ThrottleSettings::default().requests_per_address(requests_per_address),
+            Arc::new(TestClock::at_secs(1_700_000_000)),
+        )
+    }
+
+    #[tokio::test]
+    async fn ipv6_addresses_of_one_64_share_one_budget() {
+        let throttle = throttle(2);
+        for addr in ["2001:db8:1:2::1", "2001:db8:1:2::2"] {
+            throttle
+                .hit_address(Some(addr.parse().unwrap()))
+                .await
+                .unwrap();
+        }
+        let rotated = throttle
+            .hit_address(Some("2001:db8:1:2:ffff::3".parse().unwrap()))
+            .await;
+        assert!(matches!(rotated, Err(AuthError::TooManyRequests { .. })));
+        let other_network = throttle
+            .hit_address(Some("2001:db8:1:3::1".parse().unwrap()))
+            .await;
+        assert_eq!(other_network, Ok(()));
+    }
+
+    #[tokio::test]
+    async fn an_ipv4_mapped_address_shares_the_ipv4_budget() {
+        let throttle = throttle(1);
+        throttle
+            .hit_address(Some("192.0.2.7".parse().unwrap()))
+            .await
+            .unwrap();
+        let mapped = throttle
+            .hit_address(Some("::ffff:192.0.2.7".parse().unwrap()))
+            .await;
+        assert!(matches!(mapped, Err(AuthError::TooManyRequests { .. })));
+    }
 }

@@ -432,3 +432,29 @@ fn a_hand_built_token_service_carries_its_own_issuer() {
     let both = AuthModule::builder().tokens(tokens).issuer("http://other");
     assert!(matches!(both.build(), Err(BuildError::Conflict(_))));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_provider_is_named_only_when_it_exists() {
+    let Fixture { auth, .. } = fixture();
+    let (status, body) = call(
+        &auth,
+        AuthRequest::new(Method::POST, "/user/fake-oauth").with_body(BODY),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        body["message"],
+        "The actor type user is not allowed to use the auth provider fake-oauth."
+    );
+    let (status, body) = call(
+        &auth,
+        AuthRequest::new(Method::POST, "/user/nosuch-provider").with_body(BODY),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["type"], "not_allowed");
+    assert!(
+        !body["message"].as_str().unwrap().contains("nosuch"),
+        "the path segment is echoed: {body}"
+    );
+}

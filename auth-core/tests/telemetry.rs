@@ -426,3 +426,15 @@ fn traces_never_contain_a_token_password_or_session_id() {
         );
     }
 }
+
+#[test]
+fn a_request_without_a_peer_address_is_logged_once_not_silently_unthrottled() {
+    let traced = traced_session();
+    // The session sends several auth-route requests, none with a peer.
+    let warnings = traced
+        .output
+        .lines()
+        .filter(|line| line.contains("WARN") && line.contains("without a peer address"))
+        .count();
+    assert_eq!(warnings, 1, "{}", traced.output);
+}

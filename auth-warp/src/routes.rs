@@ -43,8 +43,9 @@ impl Auth {
     ///   `HEAD`, the core's `405` with `Allow: GET, HEAD` for other methods.
     ///
     /// Other paths are rejected as not found, so `or` tries the next route.
-    /// The client address auth-core throttles by is the peer, through the
-    /// core's [`ProxyPolicy`](auth_core::http::ProxyPolicy).
+    /// The filter passes the peer; the core reads the client address it
+    /// throttles by from it, through the module's
+    /// [`ProxyPolicy`](auth_core::http::ProxyPolicy).
     pub fn routes(
         &self,
     ) -> impl Filter<Extract = (Response<Bytes>,), Error = Rejection> + Clone + Send + Sync + 'static
@@ -67,14 +68,19 @@ impl Auth {
                         Some(query) => format!("{}?{query}", full.as_str()),
                         None => full.as_str().to_owned(),
                     };
-                    let received = Uri::try_from(received).unwrap_or_default();
-                    let request = AuthRequest::received(method, &received, headers)
-                        .mounted_at(MOUNT)
-                        .from_peer(peer);
+                    // Refused, never replaced by a default URI, if it does not parse again.
+                    let request = Uri::try_from(received).map(|received| {
+                        AuthRequest::received(method, &received, headers)
+                            .mounted_at(MOUNT)
+                            .from_peer(peer)
+                    });
                     async move {
-                        match body {
-                            Ok(body) => module.handle(request.with_body(body)).await,
-                            Err(refusal) => refusal.into_response(),
+                        match (request, body) {
+                            (Ok(request), Ok(body)) => module.handle(request.with_body(body)).await,
+                            (Err(error), _) => {
+                                CoreRejection::untranslatable(&error).into_response()
+                            }
+                            (_, Err(refusal)) => refusal.into_response(),
                         }
                     }
                 },

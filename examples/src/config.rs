@@ -26,6 +26,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use auth_core::http::ProxyPolicy;
 use auth_core::token::Algorithm;
 
 /// One invalid setting: which variable, and what is wrong with it.
@@ -125,6 +126,9 @@ pub struct DemoConfig {
     /// Set in code (the conformance suite does); no environment variable,
     /// empty by default.
     pub providers_per_actor: BTreeMap<String, Vec<String>>,
+    /// `AUTH_TRUSTED_PROXIES`: the peers whose `Forwarded` / `X-Forwarded-For`
+    /// name the client address (default none).
+    pub trusted_proxies: ProxyPolicy,
 }
 
 impl std::fmt::Debug for DemoConfig {
@@ -148,6 +152,7 @@ impl std::fmt::Debug for DemoConfig {
             .field("login_max_age", &self.login_max_age)
             .field("hash_wait", &self.hash_wait)
             .field("providers_per_actor", &self.providers_per_actor)
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish()
     }
 }
@@ -301,6 +306,14 @@ impl DemoConfig {
                 })?,
             None => Duration::from_secs(2),
         };
+        let trusted_proxies = match get("AUTH_TRUSTED_PROXIES")? {
+            Some(value) => value
+                .parse()
+                .map_err(|error: auth_core::http::InvalidProxy| {
+                    ConfigError::new("AUTH_TRUSTED_PROXIES", error.to_string())
+                })?,
+            None => ProxyPolicy::default(),
+        };
         Ok(Self {
             addr,
             database_url,
@@ -317,6 +330,7 @@ impl DemoConfig {
             login_max_age,
             hash_wait,
             providers_per_actor: BTreeMap::new(),
+            trusted_proxies,
         })
     }
 }
@@ -402,11 +416,28 @@ mod tests {
             ("AUTH_HASH_WAIT", "0s"),
             ("AUTH_HASH_WAIT", "2 seconds"),
             ("AUTH_HASH_WAIT", "2m"),
+            ("AUTH_TRUSTED_PROXIES", "10.0.0.0/8, proxy.internal"),
+            ("AUTH_TRUSTED_PROXIES", "10.0.0.0/33"),
+            ("AUTH_TRUSTED_PROXIES", "10.0.0.0/8,"),
         ] {
             let error = with(&[(name, value)]).unwrap_err();
             assert_eq!(error.variable, name, "{name}={value}");
             assert!(!error.to_string().contains('\n'));
         }
+    }
+
+    #[test]
+    fn trusted_proxies_are_comma_separated_cidrs() {
+        assert!(!with(&[]).unwrap().trusted_proxies.trusts_any());
+        let config = with(&[("AUTH_TRUSTED_PROXIES", "127.0.0.1/32, fd00::/8")]).unwrap();
+        assert!(config.trusted_proxies.trusts("127.0.0.1".parse().unwrap()));
+        assert!(config.trusted_proxies.trusts("fd00::1".parse().unwrap()));
+        assert!(!config.trusted_proxies.trusts("127.0.0.2".parse().unwrap()));
+        let error = with(&[("AUTH_TRUSTED_PROXIES", "10.0.0.0/8, proxy.internal")]).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            r#"AUTH_TRUSTED_PROXIES: not a CIDR like 10.0.0.0/8 or ::1/128: "proxy.internal""#
+        );
     }
 
     #[test]

@@ -25,7 +25,6 @@ use auth_core::provider::AuthenticationInput;
 use auth_core::provider::EmailPass;
 use auth_core::provider::emailpass::normalize_email;
 use auth_core::refresh::RefreshSettings;
-use auth_core::reset::{PasswordReset, ResetNotifier};
 use auth_core::response::json_response;
 use auth_core::routes::parse_json_body;
 use auth_core::session::SessionSettings;
@@ -42,6 +41,7 @@ use sqlx::SqlitePool;
 use std::sync::Arc;
 
 use crate::config::{ConfigError, DemoConfig, SigningConfig};
+use crate::notifier::LogNotifier;
 
 /// The route policies of the demo store, shared by every framework.
 pub mod policies {
@@ -98,37 +98,6 @@ pub mod policies {
                     .and_then(|id| id.as_str())
                     == Some(caller.actor_id.as_str())
             })
-    }
-}
-
-/// The demo's reset notifier (`AUTH_NOTIFY=log`): prints one line
-/// `password-reset <actor_type> <identifier> <token>` to standard output, as a
-/// development mail catcher would, and keeps it for [`sent_resets`].
-#[derive(Clone, Copy, Debug, Default)]
-pub struct LogNotifier;
-
-/// Every line [`LogNotifier`] printed in this process, oldest first.
-static SENT_RESETS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
-
-/// The reset lines printed so far, for tests that play the user reading mail.
-pub fn sent_resets() -> Vec<String> {
-    SENT_RESETS
-        .lock()
-        .map(|lines| lines.clone())
-        .unwrap_or_default()
-}
-
-#[async_trait::async_trait]
-impl ResetNotifier for LogNotifier {
-    async fn send(&self, reset: PasswordReset) {
-        let line = format!(
-            "password-reset {} {} {}",
-            reset.actor_type, reset.identifier, reset.token
-        );
-        println!("{line}");
-        if let Ok(mut lines) = SENT_RESETS.lock() {
-            lines.push(line);
-        }
     }
 }
 
@@ -277,6 +246,7 @@ impl Demo {
             .session(SessionSettings::default().secure(config.cookie_secure))
             .refresh(RefreshSettings::default().enabled(config.refresh_tokens))
             .throttle(ThrottleSettings::default().enabled(config.throttle))
+            .trusted_proxies(config.trusted_proxies.clone())
             .reset_token_ttl(config.reset_token_ttl)
             .login_max_age(config.login_max_age)
             .build()

@@ -8,6 +8,7 @@
 //! - [`demo`]: the actor layer's handlers and route policies;
 //! - [`server`]: starting a server on its own thread;
 //! - [`cli`]: the binaries' `user` subcommand (the first admin, invites);
+//! - [`notifier`]: where the demo sends reset tokens (a line on standard output);
 //! - [`axum_app`], [`actix_app`], [`warp_app`]: the routing, one file each.
 //!
 //! Run one with `cargo run -p examples --bin axum-store` (or `actix-store`,
@@ -29,6 +30,7 @@ pub mod axum_app;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod notifier;
 pub mod server;
 pub mod warp_app;
 

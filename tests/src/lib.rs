@@ -305,7 +305,7 @@ impl App {
 /// `actor_type`, other than `not`. Reads the lines a user would find in the
 /// development mail catcher: `password-reset <actor_type> <email> <token>`.
 pub fn find_reset_token(actor_type: &str, email: &str, not: Option<&str>) -> Option<String> {
-    examples::demo::sent_resets()
+    examples::notifier::sent_resets()
         .into_iter()
         .rev()
         .find_map(|line| {

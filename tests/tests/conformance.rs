@@ -103,6 +103,10 @@ suite! {
         m5_a_too_short_password_keeps_the_reset_token,
         low_reset_and_update_respect_the_actor_providers,
         low_mixed_case_medusa_emails_can_log_in_and_reset,
+        m1_forwarded_clients_and_ipv6_networks_get_their_own_address_budgets,
+        low_malformed_authorization_is_400_not_anonymous,
+        low_unknown_provider_is_not_echoed,
+        low_unknown_methods_fail_closed,
         m4_a_revocation_store_error_is_503_and_keeps_the_session,
         h2_logout_ends_the_cookie_session_of_the_login,
         m6_duplicate_session_cookies_are_refused_only_where_sessions_count,
@@ -1993,6 +1997,175 @@ mod cases {
             "2026-01-01T00:00:00.000Z",
         )
         .await;
+    }
+
+    /// A request counted against its client address and answered `401` at no
+    /// hashing cost: `update` without a reset token. Returns the status.
+    async fn address_hit(app: &App, headers: &[(&str, &str)]) -> u16 {
+        let path = "/auth/customer/emailpass/update";
+        let body = Some(b"{}".to_vec());
+        app.send(Method::POST, path, headers, body).await.status
+    }
+
+    /// The demo allows 100 requests per client address and 15-minute window.
+    const ADDRESS_BUDGET: usize = 100;
+
+    /// Uses up one client's address budget, the `n`th request sending
+    /// `header: value(n)`; each is still answered `401`.
+    async fn use_up_address_budget(app: &App, header: &str, value: impl Fn(usize) -> String) {
+        // A budget used up across a window's end would be fresh again.
+        let window = 15 * 60;
+        if window - now() % window < 10 {
+            tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+        }
+        for n in 0..ADDRESS_BUDGET {
+            let value = value(n);
+            let status = address_hit(app, &[(header, &value)]).await;
+            assert_eq!(status, 401, "request {n} with {header}: {value}");
+        }
+    }
+
+    /// M1: behind a trusted proxy each forwarded client has its own address
+    /// budget, IPv6 clients one per /64 (rotating inside it does not escape),
+    /// and without trust the forwarding headers are ignored.
+    pub async fn m1_forwarded_clients_and_ipv6_networks_get_their_own_address_budgets(
+        mut app: App,
+    ) {
+        app.restart_with(|config| config.trusted_proxies = "127.0.0.1/32".parse().unwrap());
+        let xff = "x-forwarded-for";
+        use_up_address_budget(&app, xff, |_| "203.0.113.7".into()).await;
+        for client in [
+            &[(xff, "203.0.113.7")][..],
+            &[(xff, "198.51.100.1, 203.0.113.7")], // the forged left entry is not read
+            &[(xff, "::ffff:203.0.113.7")],        // IPv4-mapped: the same client
+            &[("forwarded", "for=203.0.113.7;proto=http")],
+        ] {
+            assert_eq!(address_hit(&app, client).await, 429, "{client:?}");
+        }
+        // Another client behind the same proxy, and the proxy itself, have their own.
+        assert_eq!(address_hit(&app, &[(xff, "203.0.113.8")]).await, 401);
+        assert_eq!(address_hit(&app, &[]).await, 401);
+
+        use_up_address_budget(&app, xff, |n| format!("2001:db8:1:2::{:x}", n + 1)).await;
+        for client in [
+            &[(xff, "2001:db8:1:2:ffff:ffff:ffff:ffff")][..],
+            &[("forwarded", r#"for="[2001:db8:1:2::abcd]:4711""#)],
+        ] {
+            assert_eq!(address_hit(&app, client).await, 429, "{client:?}");
+        }
+        assert_eq!(address_hit(&app, &[(xff, "2001:db8:1:3::1")]).await, 401);
+
+        // Without trust, a client cannot leave its budget by naming another address.
+        app.restart_with(|config| config.trusted_proxies = Default::default());
+        use_up_address_budget(&app, xff, |n| format!("198.51.100.{}", n + 1)).await;
+        for client in [
+            &[(xff, "198.51.100.200")][..],
+            &[("forwarded", "for=192.0.2.99")],
+            &[],
+        ] {
+            assert_eq!(address_hit(&app, client).await, 429, "{client:?}");
+        }
+    }
+
+    /// A malformed `Authorization` (a tab after the scheme, a Basic value
+    /// that does not decode) is `400 invalid_request`, on an optional route
+    /// too: never a caller served as anonymous.
+    pub async fn low_malformed_authorization_is_400_not_anonymous(app: App) {
+        for value in [
+            "Bearer\tabc.def.ghi",
+            "Basic\tsk_123",
+            "Basic abc",  // not base64
+            "Basic //79", // not UTF-8
+            "Basic Og==", // an empty key
+        ] {
+            for path in ["/store/whoami", "/store/customers/me", "/admin/users/me"] {
+                let reply = app.get(path, &[("authorization", value)]).await;
+                assert_eq!(reply.status, 400, "{path} {value:?}: {}", reply.text());
+                assert_eq!(reply.header("www-authenticate"), Some(INVALID_REQUEST));
+                assert_eq!(reply.json()["type"], "invalid_data");
+            }
+        }
+        // Other schemes are still no credentials at all.
+        let other = app
+            .get(
+                "/store/whoami",
+                &[("authorization", "Digest\tusername=\"ada\"")],
+            )
+            .await;
+        assert_eq!(other.status, 200);
+        assert_eq!(other.json(), json!({"actor_id": null}));
+    }
+
+    /// A provider path segment that is not a well-formed id is not echoed in
+    /// the `401`: Medusa's message without the id.
+    pub async fn low_unknown_provider_is_not_echoed(app: App) {
+        let too_long = "a".repeat(65);
+        let credentials = json!({"email": "a@example.com", "password": PASSWORD});
+        for (method, path) in [
+            (
+                Method::POST,
+                "/auth/customer/%3Cscript%3Ealert%281%29%3C%2Fscript%3E".to_owned(),
+            ),
+            (Method::POST, "/auth/customer/NoSuch".to_owned()),
+            (Method::POST, format!("/auth/customer/{too_long}")),
+            (
+                Method::POST,
+                "/auth/customer/%3Cscript%3E/register".to_owned(),
+            ),
+            (
+                Method::GET,
+                "/auth/customer/%3Cscript%3E/callback?code=x".to_owned(),
+            ),
+        ] {
+            let body = Some(credentials.to_string().into_bytes());
+            let headers = [("content-type", "application/json")];
+            let reply = app.send(method, &path, &headers, body).await;
+            assert_eq!(reply.status, 401, "{path}: {}", reply.text());
+            assert_eq!(
+                reply.json(),
+                json!({"type": "unauthorized", "message": "Could not find a auth provider"}),
+                "{path}"
+            );
+        }
+    }
+
+    /// Extension methods (`BREW`, `PROPFIND`, a lower-case `post`) are never
+    /// taken for a safe method: with a session cookie, from the page's own
+    /// origin or another site, each adapter answers the core's `405` naming
+    /// the path's methods, and nothing changes (the session still works).
+    pub async fn low_unknown_methods_fail_closed(app: App) {
+        let token = admin_token(&app, &unique_email("methods")).await;
+        let cookie = session_cookie(&create_session(&app, &token).await);
+        let own_origin = app.url();
+        let host = own_origin.trim_start_matches("http://").to_owned();
+        for method in ["BREW", "PROPFIND", "post"] {
+            let method = Method::from_bytes(method.as_bytes()).unwrap();
+            for (path, allow) in [
+                ("/admin/api-keys", "POST"),
+                ("/admin/users/me", "GET, HEAD"),
+                ("/auth/session", "POST, DELETE"),
+                ("/.well-known/jwks.json", "GET, HEAD"),
+            ] {
+                for origin in [own_origin.as_str(), "https://evil.example"] {
+                    let headers = [
+                        ("cookie", cookie.as_str()),
+                        ("origin", origin),
+                        ("host", &host),
+                    ];
+                    let body = Some(br#"{"title":"brewed"}"#.to_vec());
+                    let reply = app.send(method.clone(), path, &headers, body).await;
+                    assert_eq!(reply.status, 405, "{method} {path}: {}", reply.text());
+                    assert_eq!(reply.header("allow"), Some(allow), "{method} {path}");
+                    assert_eq!(
+                        reply.json(),
+                        json!({"type": "not_allowed", "message": "Method not allowed"}),
+                        "{method} {path}"
+                    );
+                }
+            }
+        }
+        let me = app.get("/admin/users/me", &[("cookie", &cookie)]).await;
+        assert_eq!(me.status, 200, "{}", me.text());
     }
 
     /// Runs `sql` on the server's database from a connection of the test's

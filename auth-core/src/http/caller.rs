@@ -84,6 +84,23 @@ impl Rejection {
         Self::plain(AuthError::unreadable_body())
     }
 
+    /// `400 invalid_data`: the adapter could not translate the request into
+    /// `http` types (its method, URI or a header did not convert). The
+    /// request is refused, never replaced by a default one: a `GET` with no
+    /// headers in its place would pass the CSRF check and drop the credentials.
+    ///
+    /// ```
+    /// use auth_core::http::Rejection;
+    ///
+    /// let refusal = Rejection::untranslatable(&"header name not valid in http 1");
+    /// assert_eq!(refusal.status(), 400);
+    /// assert_eq!(refusal.error().map(|error| error.reason()), Some("invalid_data"));
+    /// ```
+    pub fn untranslatable(cause: &dyn fmt::Display) -> Self {
+        tracing::debug!(%cause, "request could not be translated for auth-core");
+        Self::plain(AuthError::InvalidData("Request could not be read".into()))
+    }
+
     /// A refusal whose response needs no realm.
     pub(crate) fn plain(error: AuthError) -> Self {
         let response = error.to_response(NO_CHALLENGE);

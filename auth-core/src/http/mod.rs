@@ -1,6 +1,6 @@
 //! Request and response plumbing shared by every adapter, framework-free: the
 //! neutral request, the body cap, the caller and its rejection, the client
-//! address, and the answers whose methods the core decides (the JWKS document,
+//! address behind trusted proxies ([`ProxyPolicy`]), and the answers whose methods the core decides (the JWKS document,
 //! `405` with its exact `Allow`).
 //!
 //! An adapter converts its framework's request into these types, asks the
@@ -37,6 +37,7 @@
 
 mod body;
 mod caller;
+mod proxy;
 mod request;
 
 use std::sync::Arc;
@@ -46,9 +47,8 @@ use http::{HeaderValue, Method, Response, header};
 
 pub use body::{BodyCap, read_body};
 pub use caller::{Caller, Rejection};
-pub use request::{
-    AuthRequest, MAX_BODY_BYTES, ProxyPolicy, below_mount, is_canonical_path, parse_json_body,
-};
+pub use proxy::{InvalidProxy, ProxyPolicy};
+pub use request::{AuthRequest, MAX_BODY_BYTES, below_mount, is_canonical_path, parse_json_body};
 
 use crate::error::AuthError;
 use crate::policy::RoutePolicy;

@@ -13,7 +13,9 @@
 //! assert_eq!(request.path, "/customer/emailpass");
 //! assert_eq!(request.url, "/auth/customer/emailpass?next=%2F");
 //! assert_eq!(request.query.as_deref(), Some("next=%2F"));
-//! assert_eq!(request.client_addr, Some("192.0.2.7".parse().unwrap()));
+//! // The module resolves the client address from the peer with its `ProxyPolicy`.
+//! assert_eq!(request.peer, Some("192.0.2.7:50000".parse().unwrap()));
+//! assert_eq!(request.client_addr, None);
 //! ```
 
 use std::net::{IpAddr, SocketAddr};
@@ -47,7 +49,11 @@ pub struct AuthRequest {
     pub body: Bytes,
     /// The URL as received (path and query), handed to providers.
     pub url: String,
-    /// The address auth-core throttles the client by: see [`ProxyPolicy`].
+    /// The connection's peer, as the server saw it (see [`from_peer`](Self::from_peer)).
+    pub peer: Option<SocketAddr>,
+    /// The address auth-core throttles the client by. Left `None`, the module
+    /// resolves it from [`peer`](Self::peer) and the forwarding headers with
+    /// its [`ProxyPolicy`](super::ProxyPolicy); set, it is used as is.
     pub client_addr: Option<IpAddr>,
 }
 
@@ -62,6 +68,7 @@ impl AuthRequest {
             query: None,
             headers: HeaderMap::new(),
             body: Bytes::new(),
+            peer: None,
             client_addr: None,
         }
     }
@@ -97,10 +104,13 @@ impl AuthRequest {
         self
     }
 
-    /// Sets the client address from the connection's peer, through the core's
-    /// [`ProxyPolicy`].
+    /// Sets the connection's peer (`None` when the server did not say). The
+    /// module reads the client address from it, and from `Forwarded` /
+    /// `X-Forwarded-For` only when the peer is a trusted proxy of its
+    /// [`ProxyPolicy`](super::ProxyPolicy): an adapter passes the peer and
+    /// decides nothing.
     pub fn from_peer(mut self, peer: Option<SocketAddr>) -> Self {
-        self.client_addr = ProxyPolicy::default().client_addr(peer, &self.headers);
+        self.peer = peer;
         self
     }
 
@@ -116,7 +126,8 @@ impl AuthRequest {
         self
     }
 
-    /// Sets the client address.
+    /// Sets the client address, as already resolved (the module's
+    /// [`ProxyPolicy`](super::ProxyPolicy) is then not applied).
     pub fn with_client_addr(mut self, addr: IpAddr) -> Self {
         self.client_addr = Some(addr);
         self
@@ -143,31 +154,9 @@ impl std::fmt::Debug for AuthRequest {
             .field("headers", &HeaderNames(&self.headers))
             .field("body", &Redacted::of(&self.body))
             .field("url", &url_path(&self.url))
+            .field("peer", &self.peer)
             .field("client_addr", &self.client_addr)
             .finish()
-    }
-}
-
-/// Which address a request counts against in per-client throttling.
-///
-/// Today there is one policy: the connection's peer, never a `Forwarded` or
-/// `X-Forwarded-For` header a client could forge. Behind a reverse proxy every
-/// request then shares the proxy's address; trusted-proxy handling (read the
-/// header only when the peer is a configured proxy) belongs here, as a variant.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ProxyPolicy {
-    /// The TCP peer is the client.
-    #[default]
-    PeerIsClient,
-}
-
-impl ProxyPolicy {
-    /// The client address of a request from `peer` with `headers`.
-    pub fn client_addr(self, peer: Option<SocketAddr>, _headers: &HeaderMap) -> Option<IpAddr> {
-        match self {
-            Self::PeerIsClient => peer.map(|peer| peer.ip()),
-        }
     }
 }
 

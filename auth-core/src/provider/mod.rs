@@ -227,11 +227,12 @@ impl ProviderRegistry {
         self
     }
 
-    /// The provider with this id, or Medusa's error naming it.
+    /// The provider with this id, or Medusa's error
+    /// ([`AuthError::unknown_provider`], which names only a well-formed id).
     pub fn get(&self, id: &str) -> Result<&Arc<dyn AuthProvider>, AuthError> {
-        self.providers.get(id).ok_or_else(|| {
-            AuthError::Unauthorized(format!("Could not find a auth provider with id: {id}"))
-        })
+        self.providers
+            .get(id)
+            .ok_or_else(|| AuthError::unknown_provider(id))
     }
 
     /// The registered ids, sorted.

@@ -120,10 +120,11 @@ impl AuthRoute {
             _ => return Err(route_not_found()),
         };
         if !is_valid_actor_type(actor) {
-            return Err(AuthError::InvalidData(format!(
-                "Invalid actor type: {}",
-                printable(actor)
-            )));
+            // The segment is the caller's input: named by its rule, not echoed.
+            return Err(AuthError::InvalidData(
+                "Invalid actor type: expected [a-z][a-z0-9_]{0,31}, not `token` or `session`"
+                    .into(),
+            ));
         }
         if provider.is_empty() {
             return Err(route_not_found());
@@ -183,14 +184,6 @@ impl AuthRoute {
 
 fn route_not_found() -> AuthError {
     AuthError::route_not_found()
-}
-
-/// Path input echoed in a message is cut short and kept to safe characters.
-fn printable(text: &str) -> String {
-    text.chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
-        .take(32)
-        .collect()
 }
 
 /// Decodes `a=1&b=two%20words` into a map (`application/x-www-form-urlencoded`:
@@ -305,10 +298,19 @@ impl RouteServices<'_> {
     fn check_provider_allowed(&self, actor_type: &str, provider: &str) -> Result<(), AuthError> {
         match self.providers_per_actor.get(actor_type) {
             Some(allowed) if !allowed.iter().any(|p| p == provider) => {
-                Err(AuthError::NotAllowed(format!(
-                    "The actor type {actor_type} is not allowed to use the auth provider {}.",
-                    printable(provider)
-                )))
+                // Name the provider only when it is one we have: the path
+                // segment is the caller's input, never echoed.
+                Err(AuthError::NotAllowed(
+                    if self.service.registry().get(provider).is_ok() {
+                        format!(
+                            "The actor type {actor_type} is not allowed to use the auth provider {provider}."
+                        )
+                    } else {
+                        format!(
+                            "The actor type {actor_type} is not allowed to use this auth provider."
+                        )
+                    },
+                ))
             }
             _ => Ok(()),
         }
