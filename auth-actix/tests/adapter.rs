@@ -472,12 +472,12 @@ async fn an_extension_method_with_a_cross_site_session_is_refused_not_taken_as_s
     let auth = module();
     let session = auth
         .sessions()
-        .create(&context("customer", "cus_1"), None)
+        .create(&context("customer", "cus_1"), None, &[])
         .await
         .unwrap();
     let cookie = format!(
         "{}={}",
-        auth.sessions().settings().cookie_name,
+        auth.sessions().settings().effective_cookie_name(),
         session.as_str()
     );
     let app = test::init_service(

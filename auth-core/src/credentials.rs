@@ -52,8 +52,75 @@ pub struct Credentials {
     pub bearer: Option<String>,
     /// The secret API key of `Authorization: Basic ...`.
     pub api_key: Option<String>,
-    /// The session id from the session cookie.
-    pub session_id: Option<String>,
+    /// The session cookie: absent, one, or several of the same name.
+    pub session: SessionCookie,
+}
+
+/// The session cookie as a request carries it.
+///
+/// Two cookies with the session cookie's name are what cookie tossing looks
+/// like (a sibling subdomain plants one beside the real one, and the server
+/// cannot tell which is which). They are refused where a session would
+/// authenticate ([`id`](Self::id) is `400 invalid_request`), and ignored
+/// where sessions play no part, so a planted cookie cannot lock a caller out
+/// of bearer routes or logout. Its `Debug` shows lengths, never values.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub enum SessionCookie {
+    /// No cookie of that name, or only one with an empty value.
+    #[default]
+    Absent,
+    /// Exactly one cookie of that name.
+    One(String),
+    /// Two or more cookies of that name: their non-empty values.
+    Several(Vec<String>),
+}
+
+impl SessionCookie {
+    /// The session id, for a route where a session authenticates: `None`
+    /// when absent, `400 invalid_request` when the name comes twice.
+    pub fn id(&self) -> Result<Option<&str>, AuthError> {
+        match self {
+            Self::Absent => Ok(None),
+            Self::One(id) => Ok(Some(id)),
+            Self::Several(_) => Err(AuthError::InvalidRequest("Duplicate session cookie")),
+        }
+    }
+
+    /// Every session id presented, for ending them all (logout, a new
+    /// session replacing the old): ending a session needs no choice between
+    /// duplicates.
+    pub fn ids(&self) -> &[String] {
+        match self {
+            Self::Absent => &[],
+            Self::One(id) => std::slice::from_ref(id),
+            Self::Several(ids) => ids,
+        }
+    }
+
+    /// Whether no session cookie came with the request.
+    pub fn is_absent(&self) -> bool {
+        matches!(self, Self::Absent)
+    }
+}
+
+impl std::fmt::Debug for SessionCookie {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Absent => f.write_str("Absent"),
+            Self::One(id) => f
+                .debug_tuple("One")
+                .field(&Redacted::of(id.as_bytes()))
+                .finish(),
+            Self::Several(ids) => f
+                .debug_tuple("Several")
+                .field(
+                    &ids.iter()
+                        .map(|id| Redacted::of(id.as_bytes()))
+                        .collect::<Vec<_>>(),
+                )
+                .finish(),
+        }
+    }
 }
 
 impl std::fmt::Debug for RequestHead<'_> {
@@ -71,7 +138,7 @@ impl std::fmt::Debug for Credentials {
         f.debug_struct("Credentials")
             .field("bearer", &Redacted::of_option(&self.bearer))
             .field("api_key", &Redacted::of_option(&self.api_key))
-            .field("session_id", &Redacted::of_option(&self.session_id))
+            .field("session", &self.session)
             .finish()
     }
 }
@@ -87,7 +154,8 @@ impl Credentials {
     /// token, a Basic value that does not decode to a key, and an
     /// `access_token` in the query (tokens in URLs leak into logs). A malformed
     /// credential is never read as no credential: that would serve the caller
-    /// as anonymous where anonymous callers pass.
+    /// as anonymous where anonymous callers pass. Two session cookies are not
+    /// refused here but where a session would count ([`SessionCookie::id`]).
     pub fn from_head(head: &RequestHead<'_>, session_cookie: &str) -> Result<Self, AuthError> {
         if head.query.is_some_and(query_has_access_token) {
             return Err(AuthError::InvalidRequest(
@@ -113,13 +181,13 @@ impl Credentials {
                 None => {}
             }
         }
-        credentials.session_id = cookie(head.headers, session_cookie)?;
+        credentials.session = session_cookie_of(head.headers, session_cookie);
         Ok(credentials)
     }
 
     /// Whether the request presents nothing at all.
     pub fn is_empty(&self) -> bool {
-        self.bearer.is_none() && self.api_key.is_none() && self.session_id.is_none()
+        self.bearer.is_none() && self.api_key.is_none() && self.session.is_absent()
     }
 }
 
@@ -179,30 +247,38 @@ fn query_has_access_token(query: &str) -> bool {
     form_urlencoded::parse(query.as_bytes()).any(|(name, _)| name == "access_token")
 }
 
-/// The value of cookie `name` from the `Cookie` headers.
+/// The session cookie `name` from the `Cookie` headers.
 ///
-/// Two cookies of the same name are refused (`400`), whatever their values:
-/// which one a server reads is exactly what cookie-tossing attacks exploit.
-/// Surrounding double quotes are dropped and an empty value counts as absent;
-/// values are not percent-decoded. Pairs that are not `name=value` and headers
-/// that are not text are skipped.
-pub fn cookie(headers: &HeaderMap, name: &str) -> Result<Option<String>, AuthError> {
-    let mut seen = false;
-    let mut found = None;
-    let values = headers.get_all(header::COOKIE).iter();
-    for pair in values
+/// Two cookies of the same name are [`SessionCookie::Several`], whatever
+/// their values (an empty one included): which one a server reads is exactly
+/// what cookie-tossing attacks exploit. Surrounding double quotes are dropped
+/// and an empty value counts as absent; values are not percent-decoded. Pairs
+/// that are not `name=value` and headers that are not text are skipped.
+pub fn session_cookie_of(headers: &HeaderMap, name: &str) -> SessionCookie {
+    let mut seen = 0_usize;
+    let mut values = Vec::new();
+    let pairs = headers
+        .get_all(header::COOKIE)
+        .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(cookie::Cookie::split_parse)
         .filter_map(Result::ok)
-        .filter(|pair| pair.name() == name)
-    {
-        if std::mem::replace(&mut seen, true) {
-            return Err(AuthError::InvalidRequest("Duplicate session cookie"));
-        }
+        .filter(|pair| pair.name() == name);
+    for pair in pairs {
+        seen += 1;
         let value = pair.value_trimmed();
-        found = (!value.is_empty()).then(|| value.to_owned());
+        if !value.is_empty() {
+            values.push(value.to_owned());
+        }
     }
-    Ok(found)
+    match (seen, values.pop()) {
+        (0 | 1, None) => SessionCookie::Absent,
+        (1, Some(value)) => SessionCookie::One(value),
+        (_, last) => {
+            values.extend(last);
+            SessionCookie::Several(values)
+        }
+    }
 }
 
 #[cfg(test)]
@@ -313,52 +389,65 @@ mod tests {
         assert_eq!(encoded.api_key.as_deref(), Some("sk_123"));
     }
 
-    #[test]
-    fn session_cookie_is_read_and_duplicates_refused() {
-        let mut headers = HeaderMap::new();
-        headers.insert(header::COOKIE, "a=1; sid=abc; b=2".parse().unwrap());
-        assert_eq!(cookie(&headers, "sid").unwrap().as_deref(), Some("abc"));
-        headers.append(header::COOKIE, "sid=def".parse().unwrap());
-        assert!(cookie(&headers, "sid").is_err());
-    }
-
-    fn session_cookie_of(header_values: &[&str]) -> Result<Option<String>, AuthError> {
+    /// The session id of cookie `sid` in `header_values`, as a session route reads it.
+    fn session_id_of(header_values: &[&str]) -> Result<Option<String>, AuthError> {
         let mut headers = HeaderMap::new();
         for value in header_values {
             headers.append(header::COOKIE, value.parse().unwrap());
         }
-        cookie(&headers, "sid")
+        session_cookie_of(&headers, "sid")
+            .id()
+            .map(|id| id.map(str::to_owned))
+    }
+
+    #[test]
+    fn session_cookie_is_read_and_duplicates_refused_where_sessions_count() {
+        assert_eq!(
+            session_id_of(&["a=1; sid=abc; b=2"]).unwrap().as_deref(),
+            Some("abc")
+        );
+        assert!(session_id_of(&["a=1; sid=abc; b=2", "sid=def"]).is_err());
     }
 
     #[test]
     fn session_cookie_twice_is_refused_even_when_one_is_empty() {
         let duplicate = Err(AuthError::InvalidRequest("Duplicate session cookie"));
-        assert_eq!(session_cookie_of(&["sid=; sid=abc"]), duplicate);
-        assert_eq!(session_cookie_of(&["sid=abc; sid="]), duplicate);
-        assert_eq!(session_cookie_of(&["sid=abc; sid=abc"]), duplicate);
-        assert_eq!(session_cookie_of(&["sid=abc", " sid = def "]), duplicate);
+        assert_eq!(session_id_of(&["sid=; sid=abc"]), duplicate);
+        assert_eq!(session_id_of(&["sid=abc; sid="]), duplicate);
+        assert_eq!(session_id_of(&["sid=abc; sid=abc"]), duplicate);
+        assert_eq!(session_id_of(&["sid=abc", " sid = def "]), duplicate);
+    }
+
+    #[test]
+    fn duplicate_session_cookies_do_not_refuse_the_request_itself() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::COOKIE, "sid=abc; sid=; sid=def".parse().unwrap());
+        headers.insert(header::AUTHORIZATION, "Bearer a.b.c".parse().unwrap());
+        let head = RequestHead::new(&Method::GET, &headers, None);
+        let credentials = Credentials::from_head(&head, "sid").unwrap();
+        assert_eq!(credentials.bearer.as_deref(), Some("a.b.c"));
+        assert_eq!(credentials.session.ids(), ["abc", "def"]);
+        assert!(credentials.session.id().is_err());
     }
 
     #[test]
     fn session_cookie_value_is_unquoted_and_empty_counts_as_absent() {
         assert_eq!(
-            session_cookie_of(&[r#"sid="abc""#]).unwrap().as_deref(),
+            session_id_of(&[r#"sid="abc""#]).unwrap().as_deref(),
             Some("abc")
         );
-        assert_eq!(session_cookie_of(&["sid="]).unwrap(), None);
+        assert_eq!(session_id_of(&["sid="]).unwrap(), None);
         assert_eq!(
-            session_cookie_of(&["a=1;; junk; sid=abc;"])
-                .unwrap()
-                .as_deref(),
+            session_id_of(&["a=1;; junk; sid=abc;"]).unwrap().as_deref(),
             Some("abc")
         );
-        assert_eq!(session_cookie_of(&["xsid=abc; sidx=def"]).unwrap(), None);
+        assert_eq!(session_id_of(&["xsid=abc; sidx=def"]).unwrap(), None);
     }
 
     #[test]
     fn session_cookie_value_is_not_percent_decoded() {
         assert_eq!(
-            session_cookie_of(&["sid=a%3Bb"]).unwrap().as_deref(),
+            session_id_of(&["sid=a%3Bb"]).unwrap().as_deref(),
             Some("a%3Bb")
         );
     }

@@ -485,7 +485,9 @@ impl AuthModuleBuilder {
         }
         let clock = self.clock.clone();
         let tokens = self.token_service()?.with_clock(clock.clone());
-        let store: Arc<dyn AuthStore> = self.store.unwrap_or_else(|| Arc::new(MemoryStore::new()));
+        let store: Arc<dyn AuthStore> = self
+            .store
+            .unwrap_or_else(|| Arc::new(MemoryStore::new().with_clock(clock.clone())));
         // A reset is atomic when the one store holds everything it touches.
         let atomic_resets = self.identities.is_none()
             && self.revocations.is_none()
@@ -530,7 +532,7 @@ impl AuthModuleBuilder {
         );
         let throttle = Throttle::new(
             self.throttle_store
-                .unwrap_or_else(|| Arc::new(MemoryStore::new())),
+                .unwrap_or_else(|| Arc::new(MemoryStore::new().with_clock(clock.clone()))),
             self.throttle,
             clock.clone(),
         );
@@ -784,7 +786,8 @@ impl AuthModule {
     /// A bearer token is always verified when present, and a session cookie or
     /// API key when the route accepts that kind: a credential that is present
     /// but invalid is refused even where anonymous callers pass, never
-    /// downgraded to anonymous. A bearer token and a session of two different
+    /// downgraded to anonymous. Two session cookies are `400` where the route
+    /// accepts sessions, and ignored where it does not. A bearer token and a session of two different
     /// identities are refused together rather than mixed. Precedence: bearer,
     /// then API key, then session.
     ///
@@ -813,13 +816,15 @@ impl AuthModule {
         head: &RequestHead<'_>,
         span: &tracing::Span,
     ) -> Result<Option<Authenticated>, AuthError> {
-        let credentials =
-            Credentials::from_head(head, &self.inner.sessions.settings().cookie_name)?;
+        let credentials = Credentials::from_head(
+            head,
+            &self.inner.sessions.settings().effective_cookie_name(),
+        )?;
         let presented = if credentials.bearer.is_some() {
             Some(CredentialKind::Bearer)
         } else if credentials.api_key.is_some() && policy.accepts(CredentialKind::ApiKey) {
             Some(CredentialKind::ApiKey)
-        } else if credentials.session_id.is_some() && policy.accepts(CredentialKind::Session) {
+        } else if !credentials.session.is_absent() && policy.accepts(CredentialKind::Session) {
             Some(CredentialKind::Session)
         } else {
             None
@@ -837,11 +842,15 @@ impl AuthModule {
             }
             _ => None,
         };
-        let session = match credentials.session_id.as_deref() {
-            Some(id) if policy.accepts(CredentialKind::Session) => {
-                Some(self.inner.sessions.verify(id, head).await?)
-            }
-            _ => None,
+        // Two session cookies are refused only where a session counts.
+        let session_id = if policy.accepts(CredentialKind::Session) {
+            credentials.session.id()?
+        } else {
+            None
+        };
+        let session = match session_id {
+            Some(id) => Some(self.inner.sessions.verify(id, head).await?),
+            None => None,
         };
         if let (Some(bearer), Some(session)) = (&bearer, &session)
             && bearer.auth_identity_id != session.auth_identity_id

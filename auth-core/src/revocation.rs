@@ -4,8 +4,10 @@
 //!
 //! - a token whose `jti` is deny-listed (logout) is refused;
 //! - a token whose login (`sid`) has ended (logout, refresh-token reuse) is
-//!   refused. Ended logins share the deny-list with `jti`s under a `login:`
-//!   prefix, kept until the last token of the login could have expired;
+//!   refused, and so is a session made from a token of that login. Ended
+//!   logins share the deny-list with `jti`s under a `login:` prefix, kept
+//!   until the last token of the login, and every session that existed when
+//!   it ended, could have expired;
 //! - a credential of an identity whose login began before the identity's
 //!   "tokens valid after" time (a password reset) is refused. A token is
 //!   judged by when its login began (the `sid` and `auth_time` it keeps

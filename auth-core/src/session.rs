@@ -6,7 +6,20 @@
 //!   any) is destroyed: no session fixation.
 //! - Idle and absolute timeouts are enforced on the server at every use.
 //! - The cookie is `HttpOnly`, `SameSite=Lax`, `Path=/`, no `Domain`, and
-//!   `Secure` unless explicitly turned off for plain-HTTP development.
+//!   `Secure` unless explicitly turned off for plain-HTTP development. A
+//!   `Secure` cookie's name carries the `__Host-` prefix (`__Host-auth_session`
+//!   by default), so browsers refuse the same name from a sibling subdomain
+//!   or without `Secure`: nobody else can plant a session cookie.
+//! - Two cookies of the session cookie's name are refused (`400`) where a
+//!   session would authenticate, and ignored elsewhere
+//!   ([`SessionCookie`](crate::credentials::SessionCookie)).
+//! - A session made from a bearer token belongs to that token's login (`sid`):
+//!   when the login ends (logout with a bearer token, refresh-token reuse) the
+//!   session ends with it.
+//! - One identity keeps at most [`SessionSettings::max_sessions_per_identity`]
+//!   sessions; a new one beyond that ends the identity's oldest.
+//! - A revocation that cannot be checked (the store fails) is `503`, never a
+//!   deleted session.
 //! - Cookie-authenticated unsafe requests (anything but `GET`, `HEAD`,
 //!   `OPTIONS`) must not come from another site: a `Sec-Fetch-Site:
 //!   cross-site` header, or an `Origin` whose host is not the request's `Host`,
@@ -24,10 +37,12 @@
 //!
 //! let settings = SessionSettings::default().idle_timeout(Duration::from_secs(30 * 60));
 //! let cookie = settings.set_cookie("ses_abc");
+//! assert!(cookie.starts_with("__Host-auth_session=ses_abc"));
 //! assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Secure"));
 //! assert!(!cookie.contains("Domain"));
 //! ```
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -42,11 +57,21 @@ use crate::revocation::Revocations;
 use crate::secret::{Secret, hash_secret};
 use crate::store::{SessionRecord, SessionStore};
 
+/// How many sessions one identity keeps by default: ample for one person's
+/// browsers and devices, and a bound on what one bearer token can make the
+/// server store.
+pub const DEFAULT_MAX_SESSIONS_PER_IDENTITY: usize = 50;
+
+/// The cookie-name prefix browsers accept only from the host itself, with
+/// `Secure`, `Path=/` and no `Domain` (RFC 6265bis).
+const HOST_PREFIX: &str = "__Host-";
+
 /// How sessions and their cookie behave.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SessionSettings {
-    /// The cookie name (default `auth_session`).
+    /// The cookie name (default `auth_session`). A `Secure` cookie is sent as
+    /// `__Host-<cookie_name>` ([`effective_cookie_name`](Self::effective_cookie_name)).
     pub cookie_name: String,
     /// Whether the cookie is `Secure`. Only turn off for plain-HTTP local development.
     pub secure: bool,
@@ -54,6 +79,10 @@ pub struct SessionSettings {
     pub idle_timeout: Duration,
     /// A session ends this long after creation, used or not (default 24 hours).
     pub absolute_timeout: Duration,
+    /// How many sessions one identity keeps (default
+    /// [`DEFAULT_MAX_SESSIONS_PER_IDENTITY`]); creating one more ends the
+    /// identity's oldest session.
+    pub max_sessions_per_identity: usize,
 }
 
 impl Default for SessionSettings {
@@ -63,6 +92,7 @@ impl Default for SessionSettings {
             secure: true,
             idle_timeout: Duration::from_secs(60 * 60),
             absolute_timeout: Duration::from_secs(24 * 60 * 60),
+            max_sessions_per_identity: DEFAULT_MAX_SESSIONS_PER_IDENTITY,
         }
     }
 }
@@ -92,6 +122,30 @@ impl SessionSettings {
         self
     }
 
+    /// Sets how many sessions one identity keeps (at least 1).
+    pub fn max_sessions_per_identity(mut self, max: usize) -> Self {
+        self.max_sessions_per_identity = max.max(1);
+        self
+    }
+
+    /// The name the cookie is set and read under: `__Host-` and the
+    /// configured name when the cookie is `Secure` (a name that already has
+    /// the prefix keeps it as is), the configured name otherwise.
+    ///
+    /// ```
+    /// use auth_core::session::SessionSettings;
+    ///
+    /// assert_eq!(SessionSettings::default().effective_cookie_name(), "__Host-auth_session");
+    /// assert_eq!(SessionSettings::default().secure(false).effective_cookie_name(), "auth_session");
+    /// ```
+    pub fn effective_cookie_name(&self) -> Cow<'_, str> {
+        if self.secure && !self.cookie_name.starts_with(HOST_PREFIX) {
+            Cow::Owned(format!("{HOST_PREFIX}{}", self.cookie_name))
+        } else {
+            Cow::Borrowed(&self.cookie_name)
+        }
+    }
+
     /// The `Set-Cookie` value that stores `session_id`.
     pub fn set_cookie(&self, session_id: &str) -> String {
         self.cookie(session_id, self.absolute_timeout.as_secs())
@@ -104,7 +158,7 @@ impl SessionSettings {
 
     fn cookie(&self, value: &str, max_age: u64) -> String {
         let max_age = i64::try_from(max_age).unwrap_or(i64::MAX);
-        cookie::Cookie::build((self.cookie_name.as_str(), value))
+        cookie::Cookie::build((self.effective_cookie_name(), value))
             .path("/")
             .max_age(cookie::time::Duration::seconds(max_age))
             .http_only(true)
@@ -161,8 +215,10 @@ impl Sessions {
 
     /// Authenticates by session cookie: the session must exist, be within
     /// its idle and absolute timeouts, postdate the identity's last
-    /// revocation, and an unsafe request must come from the same site. A
-    /// session found dead is deleted.
+    /// revocation, belong to a login that has not ended, and an unsafe
+    /// request must come from the same site. A session found dead is
+    /// deleted; one whose revocation cannot be checked (a store error) is
+    /// kept, and the answer is that error (`503`).
     pub async fn verify(
         &self,
         session_id: &str,
@@ -178,12 +234,7 @@ impl Sessions {
         let now = self.clock.now_secs();
         let idle = self.settings.idle_timeout.as_secs();
         let idle_deadline = record.last_seen_at.saturating_add(idle);
-        let revoked = self
-            .revocations
-            .check_identity_cutoff(&record.context.auth_identity_id, record.created_at_ms)
-            .await
-            .is_err();
-        if now >= record.expires_at || now >= idle_deadline || revoked {
+        if now >= record.expires_at || now >= idle_deadline || self.is_revoked(&record).await? {
             self.store.delete_session(&id_hash).await?;
             return Err(AuthError::InvalidSession);
         }
@@ -201,15 +252,39 @@ impl Sessions {
         })
     }
 
-    /// Starts a session for `context` and returns its id, for the cookie
-    /// ([`SessionSettings::set_cookie`]). The session the request came with,
-    /// `previous`, is destroyed: every login gets a new id.
+    /// Whether the session was revoked: its identity's cut-off postdates it,
+    /// or its login has ended. A check that cannot be made is not a
+    /// revocation: its error is returned, and the session stays.
+    async fn is_revoked(&self, record: &SessionRecord) -> Result<bool, AuthError> {
+        let checks = async {
+            self.revocations
+                .check_identity_cutoff(&record.context.auth_identity_id, record.created_at_ms)
+                .await?;
+            if let Some(sid) = record.sid.as_deref() {
+                self.revocations.check_login(sid).await?;
+            }
+            Ok(())
+        };
+        match checks.await {
+            Ok(()) => Ok(false),
+            Err(AuthError::InvalidToken) => Ok(true),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Starts a session for `context` in the login `sid` (the bearer token's,
+    /// when it has one) and returns its id, for the cookie
+    /// ([`SessionSettings::set_cookie`]). The sessions the request came with,
+    /// `previous`, are destroyed: every login gets a new id. Beyond
+    /// [`SessionSettings::max_sessions_per_identity`], the identity's oldest
+    /// session ends.
     pub async fn create(
         &self,
         context: &AuthContext,
-        previous: Option<&str>,
+        sid: Option<&str>,
+        previous: &[String],
     ) -> Result<Secret, AuthError> {
-        if let Some(previous) = previous {
+        for previous in previous {
             self.store.delete_session(&hash_secret(previous)).await?;
         }
         let session_id = Secret::generate("ses_")?;
@@ -218,13 +293,24 @@ impl Sessions {
         let record = SessionRecord {
             id_hash: session_id.hash(),
             context: context.clone(),
+            sid: sid.map(str::to_owned),
             created_at_ms,
             last_seen_at: now,
             expires_at: now.saturating_add(self.settings.absolute_timeout.as_secs()),
         };
-        self.store.create_session(&record).await?;
+        self.store
+            .create_session(&record, self.settings.max_sessions_per_identity.max(1))
+            .await?;
         tracing::info!(auth_identity_id = %context.auth_identity_id, "session created");
         Ok(session_id)
+    }
+
+    /// The latest absolute expiry a session that exists now can have (Unix
+    /// seconds): how long an ended login must stay refused for its sessions.
+    pub fn latest_expiry_of_current_sessions(&self) -> u64 {
+        self.clock
+            .now_secs()
+            .saturating_add(self.settings.absolute_timeout.as_secs())
     }
 
     /// Ends the session `session_id`; `false` when there was none.
@@ -319,10 +405,20 @@ mod tests {
     }
 
     #[test]
+    fn secure_cookie_name_gets_the_host_prefix_once() {
+        let settings = SessionSettings::default();
+        assert_eq!(settings.effective_cookie_name(), "__Host-auth_session");
+        let prefixed = settings.clone().cookie_name("__Host-sid");
+        assert_eq!(prefixed.effective_cookie_name(), "__Host-sid");
+        let plain = settings.secure(false).cookie_name("sid");
+        assert_eq!(plain.effective_cookie_name(), "sid");
+    }
+
+    #[test]
     fn session_cookie_carries_exactly_the_documented_attributes() {
         let settings = SessionSettings::default();
         let set = cookie::Cookie::parse(settings.set_cookie("ses_abc")).unwrap();
-        assert_eq!(set.name_value(), ("auth_session", "ses_abc"));
+        assert_eq!(set.name_value(), ("__Host-auth_session", "ses_abc"));
         assert_eq!(set.path(), Some("/"));
         assert_eq!(set.http_only(), Some(true));
         assert_eq!(set.same_site(), Some(cookie::SameSite::Lax));
@@ -331,7 +427,7 @@ mod tests {
         let max_age = set.max_age().map(|age| age.whole_seconds());
         assert_eq!(max_age, Some(24 * 60 * 60));
         let clear = cookie::Cookie::parse(settings.clear_cookie()).unwrap();
-        assert_eq!(clear.name_value(), ("auth_session", ""));
+        assert_eq!(clear.name_value(), ("__Host-auth_session", ""));
         assert_eq!(clear.max_age().map(|age| age.whole_seconds()), Some(0));
     }
 }

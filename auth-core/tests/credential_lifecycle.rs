@@ -737,7 +737,7 @@ async fn refused_session_cookie_is_cleared_in_the_response() {
     assert_eq!(response.status(), 401);
     let set_cookie = response.headers()[header::SET_COOKIE].to_str().unwrap();
     assert!(
-        set_cookie.starts_with("auth_session=;") && set_cookie.contains("Max-Age=0"),
+        set_cookie.starts_with("__Host-auth_session=;") && set_cookie.contains("Max-Age=0"),
         "{set_cookie}"
     );
 }
@@ -913,4 +913,98 @@ async fn access_token_works_until_its_ttl_and_leeway_have_passed() {
         Err(AuthError::InvalidToken),
         "15 min 31 s old"
     );
+}
+
+/// A revocation store that fails every call while `down` is set.
+struct FlakyRevocations {
+    inner: MemoryStore,
+    down: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl FlakyRevocations {
+    fn check(&self) -> Result<(), auth_core::store::StoreError> {
+        if self.down.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(auth_core::store::StoreError::Unavailable(
+                "revocations down".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl auth_core::store::RevocationStore for FlakyRevocations {
+    async fn revoke_token(
+        &self,
+        jti: &str,
+        expires_at: u64,
+    ) -> Result<(), auth_core::store::StoreError> {
+        self.check()?;
+        self.inner.revoke_token(jti, expires_at).await
+    }
+
+    async fn is_token_revoked(&self, jti: &str) -> Result<bool, auth_core::store::StoreError> {
+        self.check()?;
+        self.inner.is_token_revoked(jti).await
+    }
+
+    async fn revoke_identity_tokens(
+        &self,
+        auth_identity_id: &str,
+        issued_before_ms: u64,
+    ) -> Result<(), auth_core::store::StoreError> {
+        self.check()?;
+        self.inner
+            .revoke_identity_tokens(auth_identity_id, issued_before_ms)
+            .await
+    }
+
+    async fn tokens_valid_after(
+        &self,
+        auth_identity_id: &str,
+    ) -> Result<Option<u64>, auth_core::store::StoreError> {
+        self.check()?;
+        self.inner.tokens_valid_after(auth_identity_id).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn revocation_store_error_in_a_session_check_is_503_and_keeps_the_session() {
+    let down = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let revocations = FlakyRevocations {
+        inner: MemoryStore::new(),
+        down: Arc::clone(&down),
+    };
+    let Fixture { auth, .. } = fixture_configured(|builder| builder.revocations(revocations));
+    let token = register_and_login(&auth).await;
+    let cookie = cookie_of(&create_session(&auth, &token).await);
+    let request_headers = headers(&[(header::COOKIE, &cookie)]);
+    let head = RequestHead::new(&Method::GET, &request_headers, None);
+    down.store(true, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(
+        auth.authorize(&session_policy(), &head).await,
+        Err(AuthError::Unavailable)
+    );
+    down.store(false, std::sync::atomic::Ordering::SeqCst);
+    assert!(auth.authorize(&session_policy(), &head).await.is_ok());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bearer_logout_ends_the_sessions_made_from_its_login() {
+    let Fixture { auth, .. } = fixture();
+    let token = register_and_login(&auth).await;
+    let cookie = cookie_of(&create_session(&auth, &token).await);
+    let other = login(&auth, PASSWORD).await;
+    let other_cookie = cookie_of(&create_session(&auth, &other).await);
+    let (name, value) = bearer(&token);
+    let logout = auth
+        .handle(AuthRequest::new(Method::DELETE, "/session").with_header(name, value))
+        .await;
+    assert_eq!(logout.status(), 200);
+    for (cookie, expected) in [(cookie, false), (other_cookie, true)] {
+        let request_headers = headers(&[(header::COOKIE, &cookie)]);
+        let head = RequestHead::new(&Method::GET, &request_headers, None);
+        let verdict = auth.authorize(&session_policy(), &head).await;
+        assert_eq!(verdict.is_ok(), expected, "{verdict:?}");
+    }
 }

@@ -10,7 +10,7 @@ mod fixtures;
 use std::collections::BTreeMap;
 use std::fmt::Debug;
 
-use auth_core::credentials::{Credentials, RequestHead};
+use auth_core::credentials::{Credentials, RequestHead, SessionCookie};
 use auth_core::identity::ProviderIdentity;
 use auth_core::provider::AuthenticationInput;
 use auth_core::routes::AuthRequest;
@@ -106,9 +106,11 @@ fn credentials_debug_shows_which_are_present_not_their_values() {
     let credentials = Credentials {
         bearer: Some(BEARER.into()),
         api_key: Some(API_KEY.into()),
-        session_id: Some(SESSION_ID.into()),
+        session: SessionCookie::One(SESSION_ID.into()),
     };
     assert_hides(&credentials, &[BEARER, API_KEY, SESSION_ID]);
+    let several = SessionCookie::Several(vec![SESSION_ID.into(), API_KEY.into()]);
+    assert_hides(&several, &[SESSION_ID, API_KEY]);
     let printed = format!("{credentials:?}");
     assert!(printed.contains(&format!("<redacted, {} bytes>", BEARER.len())));
 
@@ -117,7 +119,7 @@ fn credentials_debug_shows_which_are_present_not_their_values() {
         "auth_session",
     )
     .unwrap();
-    assert_eq!(parsed.session_id.as_deref(), Some(SESSION_ID));
+    assert_eq!(parsed.session.id().unwrap(), Some(SESSION_ID));
     assert_hides(&parsed, &[BEARER, SESSION_ID]);
     assert!(format!("{:?}", Credentials::default()).contains("bearer: None"));
 }

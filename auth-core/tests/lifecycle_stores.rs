@@ -22,7 +22,7 @@ async fn lifecycle_records_survive_closing_and_reopening_a_file_database() {
     let store = stores::open_file_store(dir.path()).await;
     let now = now();
     let kept_session = session("sess-hash-1", "authid_a");
-    store.create_session(&kept_session).await.unwrap();
+    store.create_session(&kept_session, 16).await.unwrap();
     let kept_reset = reset_token("reset-a", "authid_a");
     store.replace_reset_token(&kept_reset).await.unwrap();
     let first = refresh_token("refresh-1", "family-1", "authid_a");
@@ -78,10 +78,13 @@ async fn long_expired_sessions_and_reset_tokens_are_pruned_on_write() {
     let store = stores::open_file_store(dir.path()).await;
     let long_ago = now() - 86_400;
     store
-        .create_session(&SessionRecord {
-            expires_at: long_ago,
-            ..session("sess-old", "authid_a")
-        })
+        .create_session(
+            &SessionRecord {
+                expires_at: long_ago,
+                ..session("sess-old", "authid_a")
+            },
+            16,
+        )
         .await
         .unwrap();
     store

@@ -246,3 +246,26 @@ async fn from_pool_uses_an_existing_pool() {
     let (identity, _) = register(&shared, "ada@example.com").await;
     assert!(store.identity(&identity.id).await.unwrap().is_some());
 }
+
+#[tokio::test]
+async fn throttle_rows_of_ended_windows_leave_when_a_newer_window_is_counted() {
+    use auth_core::clock::TestClock;
+    use auth_core::store::ThrottleStore;
+    use auth_core::store::testing::fixtures::{NEXT_WINDOW, WINDOW};
+
+    let clock = TestClock::at_secs(WINDOW);
+    let store = SqliteStore::connect("sqlite::memory:")
+        .await
+        .unwrap()
+        .with_clock(std::sync::Arc::new(clock.clone()));
+    for n in 0..20 {
+        store.hit(&format!("login:{n}"), WINDOW).await.unwrap();
+    }
+    clock.advance(std::time::Duration::from_secs(NEXT_WINDOW - WINDOW));
+    store.hit("login:late", NEXT_WINDOW).await.unwrap();
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM auth_throttle")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(rows, 1, "rows of the ended window stayed");
+}

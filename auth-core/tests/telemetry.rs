@@ -311,7 +311,7 @@ fn trace_session() -> Traced {
                 .and_then(|pair| pair.split_once('='))
                 .map(|(_, id)| id.to_owned())
                 .unwrap();
-            let session = header_map(header::COOKIE, &format!("auth_session={session_id}"));
+            let session = header_map(header::COOKIE, &format!("__Host-auth_session={session_id}"));
             let admitted = authorize(&auth, &session).await.unwrap().unwrap();
             assert_eq!(admitted.actor_id, "cus_1");
             assert!(authorize(&auth, &bearer(&token)).await.unwrap().is_some());

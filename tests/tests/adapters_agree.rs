@@ -215,6 +215,13 @@ fn probes(customer_token: &str) -> Vec<Probe> {
         .json(json!({})),
         probe("two session cookies", Method::GET, "/store/customers/me")
             .header("cookie", "auth_session=ses_a; auth_session=ses_b"),
+        probe(
+            "two session cookies on a bearer-only route",
+            Method::POST,
+            "/store/customers",
+        )
+        .header("cookie", "auth_session=ses_a; auth_session=ses_b")
+        .json(json!({})),
     ]
 }
 
@@ -246,6 +253,7 @@ fn intended_answers() -> Vec<Expected> {
     let not_allowed = || Some(json!({"type": "not_allowed", "message": "Method not allowed"}));
     let duplicate_cookie =
         || Some(json!({"type": "invalid_data", "message": "Duplicate session cookie"}));
+    let unauthorized = || Some(json!({"type": "unauthorized", "message": "Unauthorized"}));
     vec![
         expect(
             probe("jwks post", Method::POST, "/.well-known/jwks.json"),
@@ -331,6 +339,31 @@ fn intended_answers() -> Vec<Expected> {
             400,
             None,
             duplicate_cookie(),
+        ),
+        // Where sessions do not count, two session cookies are no credentials.
+        expect(
+            probe(
+                "two session cookies on a bearer-only route",
+                Method::POST,
+                "/store/customers",
+            )
+            .header("cookie", "auth_session=ses_a; auth_session=ses_b")
+            .json(json!({})),
+            401,
+            None,
+            unauthorized(),
+        ),
+        // Logout ends every session it is shown: none of these exist.
+        expect(
+            probe(
+                "logout with two dead cookies",
+                Method::DELETE,
+                "/auth/session",
+            )
+            .header("cookie", "auth_session=ses_a; auth_session=ses_b"),
+            401,
+            None,
+            unauthorized(),
         ),
     ]
 }

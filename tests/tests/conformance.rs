@@ -107,6 +107,12 @@ suite! {
         low_malformed_authorization_is_400_not_anonymous,
         low_unknown_provider_is_not_echoed,
         low_unknown_methods_fail_closed,
+        m4_a_revocation_store_error_is_503_and_keeps_the_session,
+        h2_logout_ends_the_cookie_session_of_the_login,
+        m6_duplicate_session_cookies_are_refused_only_where_sessions_count,
+        m6_secure_session_cookie_has_the_host_prefix,
+        m7_sessions_and_throttle_rows_stay_bounded,
+        h2_rotation_racing_logout_leaves_no_live_token,
     ]
 }
 
@@ -2160,5 +2166,255 @@ mod cases {
         }
         let me = app.get("/admin/users/me", &[("cookie", &cookie)]).await;
         assert_eq!(me.status, 200, "{}", me.text());
+    }
+
+    /// Runs `sql` on the server's database from a connection of the test's
+    /// own, as an operator (or a failing disk) would.
+    async fn on_database(app: &App, sql: &'static str) {
+        let url = format!("sqlite://{}", app.database().display());
+        let side = auth_core::store::SqliteStore::connect(&url).await.unwrap();
+        sqlx::query(sql).execute(side.pool()).await.unwrap();
+        side.pool().close().await;
+    }
+
+    /// One number from the server's database: `sql` with `binds` bound.
+    async fn count_rows(app: &App, sql: &'static str, binds: &[&str]) -> i64 {
+        use sqlx::Row as _;
+        let url = format!("sqlite://{}", app.database().display());
+        let side = auth_core::store::SqliteStore::connect(&url).await.unwrap();
+        let mut query = sqlx::query(sql);
+        for bind in binds {
+            query = query.bind(bind.to_string());
+        }
+        let row = query.fetch_one(side.pool()).await.unwrap();
+        let count: i64 = row.get(0);
+        side.pool().close().await;
+        count
+    }
+
+    /// M4: when the revocation store cannot answer while the session store
+    /// can, a session check is `503` with `Retry-After`: the session is not
+    /// deleted, the cookie not cleared, and the same cookie works once the
+    /// revocation store is back.
+    pub async fn m4_a_revocation_store_error_is_503_and_keeps_the_session(app: App) {
+        let token = app.customer_token(&unique_email("m4")).await;
+        let cookie = session_cookie(&create_session(&app, &token).await);
+        assert_eq!(
+            app.get("/store/customers/me", &[("cookie", &cookie)])
+                .await
+                .status,
+            200
+        );
+        // The revocation table goes away under the running server (the
+        // session table stays): every revocation read fails.
+        on_database(
+            &app,
+            "ALTER TABLE auth_identity_revocation RENAME TO m4_unreachable",
+        )
+        .await;
+        let during = app.get("/store/customers/me", &[("cookie", &cookie)]).await;
+        on_database(
+            &app,
+            "ALTER TABLE m4_unreachable RENAME TO auth_identity_revocation",
+        )
+        .await;
+        assert_eq!(during.status, 503, "{}", during.text());
+        assert!(during.header("retry-after").is_some());
+        assert!(
+            during.header("set-cookie").is_none(),
+            "the session cookie was cleared on a store error"
+        );
+        let after = app.get("/store/customers/me", &[("cookie", &cookie)]).await;
+        assert_eq!(
+            after.status,
+            200,
+            "the session did not survive a store error: {}",
+            after.text()
+        );
+    }
+
+    /// H2: a cookie session made from a bearer token belongs to that token's
+    /// login, so logging the login out with a bearer token ends the session.
+    pub async fn h2_logout_ends_the_cookie_session_of_the_login(app: App) {
+        let email = unique_email("h2-cookie");
+        let token = app.customer_token(&email).await;
+        let other_login = app.login("customer", &email, PASSWORD).await.token();
+        let cookie = session_cookie(&create_session(&app, &token).await);
+        let other_cookie = session_cookie(&create_session(&app, &other_login).await);
+        assert_eq!(bearer_logout(&app, &token).await.status, 200);
+        let ended = app.get("/store/customers/me", &[("cookie", &cookie)]).await;
+        assert_eq!(
+            ended.status, 401,
+            "the cookie session of an ended login still works"
+        );
+        assert_eq!(ended.header("www-authenticate"), Some(INVALID_TOKEN));
+        let kept = app
+            .get("/store/customers/me", &[("cookie", &other_cookie)])
+            .await;
+        assert_eq!(kept.status, 200, "another login's session ended too");
+    }
+
+    /// M6: two cookies with the session cookie's name are refused (`400`)
+    /// only where a session would authenticate; a bearer-only route, a
+    /// bearer logout and a bearer refresh ignore them.
+    pub async fn m6_duplicate_session_cookies_are_refused_only_where_sessions_count(app: App) {
+        let token = app.customer_token(&unique_email("m6-dup")).await;
+        let cookie = session_cookie(&create_session(&app, &token).await);
+        let name = cookie.split('=').next().unwrap();
+        let planted = format!("{cookie}; {name}=ses_planted_by_a_sibling");
+        let auth = format!("Bearer {token}");
+        let both = [
+            ("cookie", planted.as_str()),
+            ("authorization", auth.as_str()),
+        ];
+        // A bearer-only route.
+        let registration = app.register("customer", &unique_email("m6-new")).await;
+        let fresh = format!("Bearer {}", registration.token());
+        let created = app
+            .post(
+                "/store/customers",
+                &json!({}),
+                &[("cookie", &planted), ("authorization", &fresh)],
+            )
+            .await;
+        assert_eq!(created.status, 200, "{}", created.text());
+        // A bearer refresh.
+        let refreshed = app
+            .send(Method::POST, "/auth/token/refresh", &both, None)
+            .await;
+        assert_eq!(refreshed.status, 200, "{}", refreshed.text());
+        // A route where sessions count.
+        let me = app
+            .get("/store/customers/me", &[("cookie", &planted)])
+            .await;
+        assert_eq!(me.status, 400, "{}", me.text());
+        assert_eq!(me.header("www-authenticate"), Some(INVALID_REQUEST));
+        // A bearer logout ends the login whatever cookies come along.
+        let logout = app.send(Method::DELETE, "/auth/session", &both, None).await;
+        assert_eq!(logout.status, 200, "{}", logout.text());
+        assert_eq!(app.get_as("/store/customers/me", &token).await.status, 401);
+    }
+
+    /// M6: with `Secure` cookies the session cookie is `__Host-` prefixed, so
+    /// a sibling subdomain cannot plant one; an unprefixed cookie of the
+    /// bare name is not a session.
+    pub async fn m6_secure_session_cookie_has_the_host_prefix(mut app: App) {
+        app.restart_with(|config| config.cookie_secure = true);
+        let token = app.customer_token(&unique_email("m6-host")).await;
+        let created = create_session(&app, &token).await;
+        assert_eq!(created.status, 200, "{}", created.text());
+        let set_cookie = created.header("set-cookie").unwrap().to_owned();
+        assert!(
+            set_cookie.starts_with("__Host-"),
+            "no __Host- prefix: {set_cookie}"
+        );
+        for attribute in ["Secure", "Path=/", "HttpOnly"] {
+            assert!(set_cookie.contains(attribute), "{set_cookie}");
+        }
+        assert!(!set_cookie.to_ascii_lowercase().contains("domain="));
+        let cookie = session_cookie(&created);
+        let me = app.get("/store/customers/me", &[("cookie", &cookie)]).await;
+        assert_eq!(me.status, 200, "{}", me.text());
+        let unprefixed = cookie.trim_start_matches("__Host-");
+        let planted = app
+            .get("/store/customers/me", &[("cookie", unprefixed)])
+            .await;
+        assert_eq!(planted.status, 401, "an unprefixed cookie counted");
+        let logout = app
+            .send(
+                Method::DELETE,
+                "/auth/session",
+                &[("cookie", &cookie)],
+                None,
+            )
+            .await;
+        assert_eq!(logout.status, 200);
+        assert!(
+            logout.header("set-cookie").unwrap().starts_with("__Host-"),
+            "the cookie is cleared under its prefixed name"
+        );
+    }
+
+    /// M7: what one caller makes the server keep stays bounded. One bearer
+    /// token creating sessions over and over keeps at most the per-identity
+    /// limit (the oldest go first), and a flood of logins with random
+    /// e-mails leaves no throttle row in the database (the counters live in
+    /// memory, bounded by their own cap).
+    pub async fn m7_sessions_and_throttle_rows_stay_bounded(app: App) {
+        let token = app.customer_token(&unique_email("m7")).await;
+        let identity = claims(&token)["auth_identity_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let limit = auth_core::session::DEFAULT_MAX_SESSIONS_PER_IDENTITY;
+        let mut cookies = Vec::new();
+        for _ in 0..limit + 20 {
+            let created = create_session(&app, &token).await;
+            assert_eq!(created.status, 200, "{}", created.text());
+            cookies.push(session_cookie(&created));
+        }
+        let kept = count_rows(
+            &app,
+            "SELECT count(*) FROM auth_session WHERE auth_identity_id = ?1",
+            &[&identity],
+        )
+        .await;
+        assert_eq!(kept, i64::try_from(limit).unwrap(), "sessions kept");
+        let oldest = app
+            .get("/store/customers/me", &[("cookie", &cookies[0])])
+            .await;
+        assert_eq!(oldest.status, 401, "the oldest session outlived the limit");
+        let newest = app
+            .get(
+                "/store/customers/me",
+                &[("cookie", cookies.last().unwrap())],
+            )
+            .await;
+        assert_eq!(newest.status, 200, "{}", newest.text());
+        for n in 0..30 {
+            let email = unique_email(&format!("m7-random-{n}"));
+            let reply = app.login("customer", &email, "wrong password!").await;
+            assert!(matches!(reply.status, 401 | 429), "{}", reply.status);
+        }
+        let throttle_rows = count_rows(&app, "SELECT count(*) FROM auth_throttle", &[]).await;
+        assert_eq!(throttle_rows, 0, "throttle counters reached the database");
+    }
+
+    /// H2: a refresh-token rotation racing a logout of the same login leaves
+    /// no token of the login alive, whichever wins.
+    pub async fn h2_rotation_racing_logout_leaves_no_live_token(mut app: App) {
+        app.restart_with(|config| config.refresh_tokens = true);
+        let email = unique_email("h2-race");
+        app.customer_token(&email).await;
+        for round in 0..8 {
+            let login = app.login("customer", &email, PASSWORD).await;
+            assert_eq!(login.status, 200, "{}", login.text());
+            let access = login.token();
+            let refresh = login.json()["refresh_token"].as_str().unwrap().to_owned();
+            let (rotated, logout) =
+                tokio::join!(refresh_with(&app, &refresh), bearer_logout(&app, &access));
+            assert_eq!(logout.status, 200, "round {round}: {}", logout.text());
+            let mut access_tokens = vec![access];
+            let mut refresh_tokens = vec![refresh];
+            if rotated.status == 200 {
+                access_tokens.push(rotated.token());
+                let successor = rotated.json()["refresh_token"].as_str().unwrap().to_owned();
+                refresh_tokens.push(successor);
+            } else {
+                assert_eq!(rotated.status, 401, "round {round}: {}", rotated.text());
+            }
+            for token in &access_tokens {
+                let me = app.get_as("/store/customers/me", token).await;
+                assert_eq!(me.status, 401, "round {round}: an access token survived");
+                let refreshed = bearer_refresh(&app, token).await;
+                assert_eq!(refreshed.status, 401, "round {round}: a bearer refresh");
+                let session = create_session(&app, token).await;
+                assert_eq!(session.status, 401, "round {round}: a session from it");
+            }
+            for token in &refresh_tokens {
+                let reply = refresh_with(&app, token).await;
+                assert_eq!(reply.status, 401, "round {round}: a refresh token survived");
+            }
+        }
     }
 }

@@ -281,7 +281,7 @@ impl RouteServices<'_> {
 
     /// The request's credentials, with this module's session cookie name.
     fn credentials(&self, head: &RequestHead<'_>) -> Result<Credentials, AuthError> {
-        Credentials::from_head(head, &self.sessions.settings().cookie_name)
+        Credentials::from_head(head, &self.sessions.settings().effective_cookie_name())
     }
 
     /// Who the request claims to be, per the provider, for throttling.
@@ -369,7 +369,7 @@ impl RouteServices<'_> {
                 } => {
                     self.access_tokens
                         .revocations()
-                        .end_login(&sid, self.last_expiry_until(family_expires_at))
+                        .end_login(&sid, self.login_refused_until(family_expires_at))
                         .await?;
                     return Err(AuthError::InvalidToken);
                 }
@@ -435,6 +435,14 @@ impl RouteServices<'_> {
             .saturating_add(config.leeway.as_secs())
     }
 
+    /// Until when an ended login must stay refused: past the latest `exp`
+    /// of its tokens ([`last_expiry_until`](Self::last_expiry_until)) and
+    /// past the end of any session made from them.
+    fn login_refused_until(&self, last_issue: u64) -> u64 {
+        self.last_expiry_until(last_issue)
+            .max(self.sessions.latest_expiry_of_current_sessions())
+    }
+
     /// The last moment a token of a login authenticated at `auth_time` can
     /// be issued: its max age, or its refresh family's end when longer.
     fn login_last_issue(&self, auth_time: u64) -> u64 {
@@ -446,7 +454,8 @@ impl RouteServices<'_> {
     }
 
     /// `POST /auth/session`: a registered caller's bearer token becomes a
-    /// new session; any session the request carried is destroyed.
+    /// new session of the token's login (`sid`); any session the request
+    /// carried is destroyed (all of them, when it carried several).
     async fn create_session(&self, head: &RequestHead<'_>) -> Result<Response<Bytes>, AuthError> {
         let credentials = self.credentials(head)?;
         let token = credentials
@@ -457,7 +466,11 @@ impl RouteServices<'_> {
         RoutePolicy::any_actor().admit(&caller.context)?;
         let session_id = self
             .sessions
-            .create(&caller.context, credentials.session_id.as_deref())
+            .create(
+                &caller.context,
+                claims.sid.as_deref(),
+                credentials.session.ids(),
+            )
             .await?;
         // A reset that completed between the check above and the session's
         // creation has already deleted the identity's sessions: checking
@@ -473,12 +486,15 @@ impl RouteServices<'_> {
         Ok(response)
     }
 
-    /// `DELETE /auth/session`: destroys the cookie's session and, when a
-    /// bearer token is presented, deny-lists it until it expires and ends its
-    /// whole login (`sid`): every token of the login is refused from now on.
+    /// `DELETE /auth/session`: destroys the cookie's session (every one, when
+    /// the request carries several cookies of the name: ending a session
+    /// needs no choice between them) and, when a bearer token is presented,
+    /// deny-lists it until it expires and ends its whole login (`sid`): every
+    /// token of the login, and every session made from one, is refused from
+    /// now on.
     async fn destroy_session(&self, head: &RequestHead<'_>) -> Result<Response<Bytes>, AuthError> {
         let credentials = self.credentials(head)?;
-        if credentials.bearer.is_none() && credentials.session_id.is_none() {
+        if credentials.bearer.is_none() && credentials.session.is_absent() {
             return Err(AuthError::MissingCredentials);
         }
         let mut ended_something = false;
@@ -490,12 +506,14 @@ impl RouteServices<'_> {
                 tracing::info!(jti, "access token revoked at logout");
             }
             let login = LoginSession::of(&claims);
-            let until = self.last_expiry_until(self.login_last_issue(login.auth_time));
+            let until = self.login_refused_until(self.login_last_issue(login.auth_time));
             revocations.end_login(&login.sid, until).await?;
             ended_something = true;
         }
-        if let Some(session_id) = credentials.session_id.as_deref() {
+        if !credentials.session.is_absent() {
             check_same_site(head.method, head.headers)?;
+        }
+        for session_id in credentials.session.ids() {
             ended_something |= self.sessions.destroy(session_id).await?;
         }
         if !ended_something {

@@ -45,7 +45,13 @@ pub mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use memory::MemoryStore;
+pub use memory::{MemoryLimits, MemoryStore};
+
+/// A deny-listed token is kept this long past its `exp`, so a verifier's clock
+/// leeway can never outlive its revocation. Expired sessions, reset tokens and
+/// refresh families are kept as long, so callers still see them as expired
+/// (rather than unknown) for a while. Every store prunes by it.
+pub(crate) const PRUNE_GRACE_SECS: u64 = 3600;
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
 
@@ -262,6 +268,9 @@ pub struct SessionRecord {
     pub id_hash: String,
     /// Who the session authenticates.
     pub context: AuthContext,
+    /// The login (`sid`) of the bearer token the session was made from, if
+    /// it had one: the session ends when that login ends.
+    pub sid: Option<String>,
     /// Creation time, Unix milliseconds.
     pub created_at_ms: u64,
     /// Last use, Unix seconds (idle timeout).
@@ -275,6 +284,7 @@ impl std::fmt::Debug for SessionRecord {
         f.debug_struct("SessionRecord")
             .field("id_hash", &Redacted::of(self.id_hash.as_bytes()))
             .field("context", &self.context)
+            .field("sid", &self.sid)
             .field("created_at_ms", &self.created_at_ms)
             .field("last_seen_at", &self.last_seen_at)
             .field("expires_at", &self.expires_at)
@@ -285,8 +295,17 @@ impl std::fmt::Debug for SessionRecord {
 /// Server-side sessions.
 #[async_trait]
 pub trait SessionStore: Send + Sync + 'static {
-    /// Stores a new session.
-    async fn create_session(&self, session: &SessionRecord) -> Result<(), StoreError>;
+    /// Stores a new session and, in the same atomic operation, deletes the
+    /// oldest sessions (by creation time) of its identity beyond
+    /// `max_per_identity` (at least 1), so one identity never holds more.
+    /// [`StoreError::Conflict`] when the id hash is taken (nothing changes
+    /// then); [`StoreError::Unavailable`] when a bounded store is full of
+    /// live sessions.
+    async fn create_session(
+        &self,
+        session: &SessionRecord,
+        max_per_identity: usize,
+    ) -> Result<(), StoreError>;
     /// The session with this id hash, if it exists (expired or not).
     async fn session(&self, id_hash: &str) -> Result<Option<SessionRecord>, StoreError>;
     /// Records a use of the session at `now` (Unix seconds).

@@ -47,8 +47,12 @@
 //! are consumed by single conditional statements (`DELETE … RETURNING`,
 //! `UPDATE … WHERE used_at IS NULL`), so of two concurrent requests presenting
 //! the same token only one wins. Expired sessions, reset tokens, refresh
-//! families and stale throttle counters are pruned on writes, at most once a
-//! minute per table.
+//! families and the throttle counters of ended windows are pruned on writes,
+//! at most once a minute per table; deny-listed token ids an hour after they
+//! expire. Creating a session also ends its identity's oldest sessions beyond
+//! the per-identity limit, in the same transaction. (The module keeps its
+//! throttle counters in memory unless told otherwise, so by default no
+//! throttle row reaches SQLite at all.)
 
 use std::borrow::Cow;
 use std::str::FromStr;
@@ -64,9 +68,9 @@ use sqlx::{Row as _, SqlSafeStr as _};
 
 use super::{
     ApiKeyRecord, ApiKeyStore, CredentialChange, CredentialStore, CredentialWrite, IdentityStore,
-    InviteRecord, InviteStore, RefreshRotation, RefreshTokenRecord, RefreshTokenStore,
-    ResetCompletion, ResetOutcome, ResetTokenRecord, ResetTokenStore, RevocationStore,
-    SessionRecord, SessionStore, StoreError, ThrottleStore, check_identity_id,
+    InviteRecord, InviteStore, PRUNE_GRACE_SECS, RefreshRotation, RefreshTokenRecord,
+    RefreshTokenStore, ResetCompletion, ResetOutcome, ResetTokenRecord, ResetTokenStore,
+    RevocationStore, SessionRecord, SessionStore, StoreError, ThrottleStore, check_identity_id,
 };
 use crate::clock::{SharedClock, SystemClock};
 use crate::identity::{AuthContext, AuthIdentity, Metadata, ProviderIdentity, is_valid_actor_type};
@@ -77,16 +81,8 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 /// Connections of a file database (WAL allows concurrent readers and one writer).
 const MAX_FILE_CONNECTIONS: u32 = 8;
-/// A deny-listed token is kept this long past its `exp`, so a verifier's clock
-/// leeway can never outlive its revocation. Expired sessions, reset tokens and
-/// refresh families are kept as long, so callers still see them as expired
-/// (rather than unknown) for a while.
-const PRUNE_GRACE_SECS: u64 = 3600;
 /// Pruning of a table runs at most this often (per store), so it stays cheap.
 const PRUNE_INTERVAL_SECS: u64 = 60;
-/// Throttle counters whose window started this long before the window being
-/// hit are dropped: far longer than any throttle window.
-const THROTTLE_RETENTION_SECS: u64 = 24 * 3600;
 
 /// The embedded migrations of `auth-core/migrations/sqlite/`, in order.
 ///
@@ -127,6 +123,11 @@ fn migrator() -> Migrator {
             5,
             "provider identity lower entity id",
             include_str!("../../migrations/sqlite/0005_provider_identity_lower_entity_id.sql"),
+        ),
+        migration(
+            6,
+            "session login",
+            include_str!("../../migrations/sqlite/0006_session_login.sql"),
         ),
     ])
 }
@@ -766,24 +767,50 @@ impl SqliteStore {
 
 #[async_trait]
 impl SessionStore for SqliteStore {
-    async fn create_session(&self, session: &SessionRecord) -> Result<(), StoreError> {
+    async fn create_session(
+        &self,
+        session: &SessionRecord,
+        max_per_identity: usize,
+    ) -> Result<(), StoreError> {
         check_identity_id(&session.context.auth_identity_id)?;
         let context = serde_json::to_string(&session.context)
             .map_err(|e| StoreError::Corrupt(format!("session context not serializable: {e}")))?;
+        // The insert and the eviction of the identity's oldest sessions in one
+        // transaction under the write lock: concurrent creations cannot leave
+        // the identity over its limit.
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(store_error)?;
         sqlx::query(
             "INSERT INTO auth_session \
-             (id_hash, auth_identity_id, context, created_at_ms, last_seen_at, expires_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+             (id_hash, auth_identity_id, context, sid, created_at_ms, last_seen_at, expires_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )
         .bind(&session.id_hash)
         .bind(&session.context.auth_identity_id)
         .bind(context)
+        .bind(session.sid.as_deref())
         .bind(to_sql_int(session.created_at_ms))
         .bind(to_sql_int(session.last_seen_at))
         .bind(to_sql_int(session.expires_at))
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(store_error)?;
+        sqlx::query(
+            "DELETE FROM auth_session WHERE auth_identity_id = ?1 AND id_hash NOT IN \
+             (SELECT id_hash FROM auth_session WHERE auth_identity_id = ?1 \
+              ORDER BY created_at_ms DESC, id_hash DESC LIMIT ?2)",
+        )
+        .bind(&session.context.auth_identity_id)
+        .bind(to_sql_int(
+            u64::try_from(max_per_identity.max(1)).unwrap_or(u64::MAX),
+        ))
+        .execute(&mut *tx)
+        .await
+        .map_err(store_error)?;
+        tx.commit().await.map_err(store_error)?;
         self.prune(
             &self.prune.sessions,
             "auth_session",
@@ -796,7 +823,7 @@ impl SessionStore for SqliteStore {
 
     async fn session(&self, id_hash: &str) -> Result<Option<SessionRecord>, StoreError> {
         let row = sqlx::query(
-            "SELECT id_hash, context, created_at_ms, last_seen_at, expires_at \
+            "SELECT id_hash, context, sid, created_at_ms, last_seen_at, expires_at \
              FROM auth_session WHERE id_hash = ?1",
         )
         .bind(id_hash)
@@ -1227,8 +1254,11 @@ impl ThrottleStore for SqliteStore {
         self.prune(
             &self.prune.throttle,
             "auth_throttle",
+            // A row of a window that has ended never counts again (a hit in
+            // a newer window restarts it): it leaves as soon as a newer
+            // window is in use, not a day later.
             &["DELETE FROM auth_throttle WHERE window_start < ?1"],
-            window_start.saturating_sub(THROTTLE_RETENTION_SECS),
+            window_start,
         )
         .await;
         Ok(count)
@@ -1273,8 +1303,11 @@ impl ThrottleStore for SqliteStore {
         self.prune(
             &self.prune.throttle,
             "auth_throttle",
+            // A row of a window that has ended never counts again (a hit in
+            // a newer window restarts it): it leaves as soon as a newer
+            // window is in use, not a day later.
             &["DELETE FROM auth_throttle WHERE window_start < ?1"],
-            window_start.saturating_sub(THROTTLE_RETENTION_SECS),
+            window_start,
         )
         .await;
         row.map(|row| u64_column(&row, "auth_throttle", "count"))
@@ -1302,6 +1335,7 @@ fn session_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<SessionRecord, Stor
     Ok(SessionRecord {
         id_hash: row.try_get("id_hash").map_err(store_error)?,
         context,
+        sid: row.try_get("sid").map_err(store_error)?,
         created_at_ms: u64_column(row, "auth_session", "created_at_ms")?,
         last_seen_at: u64_column(row, "auth_session", "last_seen_at")?,
         expires_at: u64_column(row, "auth_session", "expires_at")?,

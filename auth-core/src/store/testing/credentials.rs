@@ -16,7 +16,9 @@
 
 use std::sync::Arc;
 
-use super::fixtures::{context, now, refresh_token, register, reset_token, rotate, session};
+use super::fixtures::{
+    SESSION_LIMIT, context, now, refresh_token, register, reset_token, rotate, session,
+};
 use crate::identity::ProviderIdentity;
 use crate::store::{
     CredentialChange, CredentialStore, IdentityStore, RefreshRotation, RefreshTokenStore,
@@ -85,7 +87,7 @@ async fn identity_with_credentials<S: ResetStores + ?Sized>(store: &S) -> Provid
     let (bob, _) = register(store, "bob@example.com").await;
     for (who, tag) in [(&ada.id, "ada"), (&bob.id, "bob")] {
         store
-            .create_session(&session(&format!("ses-{tag}"), who))
+            .create_session(&session(&format!("ses-{tag}"), who), SESSION_LIMIT)
             .await
             .unwrap();
         store
@@ -235,7 +237,7 @@ pub async fn identity_ids_with_control_characters_are_refused_by_every_store<
         let mut forged = session("ses-forged", "authid_clean");
         forged.context = context(bad);
         assert_eq!(
-            store.create_session(&forged).await,
+            store.create_session(&forged, SESSION_LIMIT).await,
             Err(StoreError::InvalidIdentityId),
             "{bad:?}"
         );

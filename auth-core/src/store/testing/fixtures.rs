@@ -21,6 +21,9 @@ use crate::store::{
 /// How many tasks race in the concurrency tests.
 pub const RACERS: usize = 8;
 
+/// The per-identity session limit the session tests pass, unless they test it.
+pub const SESSION_LIMIT: usize = 16;
+
 /// A throttle window start, Unix seconds.
 pub const WINDOW: u64 = 1_700_000_000;
 
@@ -67,12 +70,14 @@ pub fn context(auth_identity_id: &str) -> AuthContext {
     }
 }
 
-/// A session of `auth_identity_id`, valid for the next hour.
+/// A session of `auth_identity_id`, valid for the next hour, in the login
+/// `login-of-<auth_identity_id>`.
 pub fn session(id_hash: &str, auth_identity_id: &str) -> SessionRecord {
     let now = now();
     SessionRecord {
         id_hash: id_hash.into(),
         context: context(auth_identity_id),
+        sid: Some(format!("login-of-{auth_identity_id}")),
         created_at_ms: now * 1000 + 123,
         last_seen_at: now,
         expires_at: now + 3600,

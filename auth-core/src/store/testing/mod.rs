@@ -154,6 +154,7 @@ macro_rules! __store_conformance {
         $crate::__store_conformance!(@tests revocations $setup $store [
             revoked_token_is_revoked_and_others_are_not,
             identity_revocation_keeps_the_latest_time,
+            live_revocations_outlast_a_flood_of_expired_ones,
         ]);
     };
     (@trait sessions $setup:tt $store:tt) => {
@@ -165,6 +166,9 @@ macro_rules! __store_conformance {
             touching_an_unknown_session_is_not_an_error,
             deleted_session_is_gone_and_deleting_it_again_is_not_an_error,
             deleting_identity_sessions_keeps_other_identities_sessions,
+            session_without_a_login_reads_back_without_one,
+            creating_past_the_per_identity_limit_ends_that_identitys_oldest_sessions,
+            concurrent_creations_never_leave_an_identity_over_the_limit,
         ]);
     };
     (@trait reset_tokens $setup:tt $store:tt) => {

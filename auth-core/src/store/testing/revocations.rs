@@ -12,6 +12,7 @@
 
 use std::sync::Arc;
 
+use super::fixtures::now;
 use crate::store::RevocationStore;
 
 /// A revoked token id is revoked (revoking it twice is fine); others are not.
@@ -41,4 +42,26 @@ pub async fn identity_revocation_keeps_the_latest_time<S: RevocationStore + ?Siz
         Some(1_700_000_100)
     );
     assert_eq!(store.tokens_valid_after("authid_b").await.unwrap(), None);
+}
+
+/// However many long-expired revocations come and go, a live one stays:
+/// pruning or a cap never drops a revocation whose token still lives.
+pub async fn live_revocations_outlast_a_flood_of_expired_ones<S: RevocationStore + ?Sized>(
+    store: Arc<S>,
+) {
+    let live_until = now() + 3600;
+    store.revoke_token("jti-live", live_until).await.unwrap();
+    store
+        .revoke_token("login:sid-live", live_until)
+        .await
+        .unwrap();
+    let long_ago = now() - 3 * 3600;
+    for n in 0..300 {
+        store
+            .revoke_token(&format!("jti-expired-{n}"), long_ago)
+            .await
+            .unwrap();
+    }
+    assert!(store.is_token_revoked("jti-live").await.unwrap());
+    assert!(store.is_token_revoked("login:sid-live").await.unwrap());
 }
