@@ -155,6 +155,46 @@ impl App {
         self.dir.path().join("auth.db")
     }
 
+    /// Runs `sql` on the server's database from a connection of the test's
+    /// own (as an operator, another process or a failing disk would), with
+    /// `binds` bound in order as `?1`, `?2`, ...; returns the rows changed.
+    pub async fn execute_sql(&self, sql: &'static str, binds: &[&str]) -> u64 {
+        let side = self.side_database().await;
+        let mut query = sqlx::query(sql);
+        for bind in binds {
+            query = query.bind(bind.to_string());
+        }
+        let done = query
+            .execute(side.pool())
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        side.pool().close().await;
+        done.rows_affected()
+    }
+
+    /// One number from the server's database: `sql` with `binds` bound.
+    pub async fn count_sql(&self, sql: &'static str, binds: &[&str]) -> i64 {
+        let side = self.side_database().await;
+        let mut query = sqlx::query_scalar(sql);
+        for bind in binds {
+            query = query.bind(bind.to_string());
+        }
+        let count = query
+            .fetch_one(side.pool())
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        side.pool().close().await;
+        count
+    }
+
+    /// A second connection to the server's database.
+    async fn side_database(&self) -> auth_core::store::SqliteStore {
+        let url = format!("sqlite://{}", self.database().display());
+        auth_core::store::SqliteStore::connect(&url)
+            .await
+            .unwrap_or_else(|e| panic!("cannot open {url}: {e}"))
+    }
+
     /// Stops the server and starts it again on the same database.
     pub fn restart(&mut self) {
         if let Some(server) = self.server.take() {

@@ -1507,12 +1507,9 @@ mod cases {
             "{bearer:?}"
         );
         // Counted off the database: the flood wrote no throttle row.
-        let url = format!("sqlite://{}", app.database().display());
-        let database = auth_core::store::SqliteStore::connect(&url).await.unwrap();
-        let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM auth_throttle")
-            .fetch_one(database.pool())
-            .await
-            .unwrap();
+        let rows = app
+            .count_sql("SELECT count(*) FROM auth_throttle", &[])
+            .await;
         assert_eq!(rows, 0, "throttle counters were written to the database");
     }
 
@@ -1854,21 +1851,6 @@ mod cases {
     /// KiB, t = 1): it verifies, and a login rehashes it.
     const WEAK_HASH_OF_PASSWORD: &str = "$argon2id$v=19$m=8,t=1,p=1$e4zz5AnfW7c3EHPfWsrN9A$NDvjAjrH87WawyDFIFfYmAUc4i/KlO37foGhQOP11tE";
 
-    /// Runs `sql` on the app's database (a second connection, as another
-    /// process would), with `?1` bound to `entity_id` and `?2` to `value`;
-    /// it must change one row.
-    async fn run_sql(app: &App, sql: &'static str, entity_id: &str, value: &str) {
-        let url = format!("sqlite://{}", app.database().display());
-        let database = auth_core::store::SqliteStore::connect(&url).await.unwrap();
-        let done = sqlx::query(sql)
-            .bind(entity_id)
-            .bind(value)
-            .execute(database.pool())
-            .await
-            .unwrap();
-        assert_eq!(done.rows_affected(), 1, "{sql}");
-    }
-
     /// H4: a user whose stored hash is below the policy logs in while a reset
     /// completes; the login's rehash of the old password, queued behind the
     /// reset's hash, must not write over the new one. Afterwards only the
@@ -1877,15 +1859,16 @@ mod cases {
         let app = queueing_app(app).await;
         let email = unique_email("h4-legacy");
         app.customer_token(&email).await;
-        run_sql(
-            &app,
-            "UPDATE provider_identity SET provider_metadata = \
+        assert_eq!(
+            app.execute_sql(
+                "UPDATE provider_identity SET provider_metadata = \
              json_set(provider_metadata, '$.password', ?2) \
              WHERE provider = 'emailpass' AND entity_id = ?1",
-            &email,
-            WEAK_HASH_OF_PASSWORD,
-        )
-        .await;
+                &[&email, WEAK_HASH_OF_PASSWORD]
+            )
+            .await,
+            1
+        );
         assert_eq!(request_reset(&app, &email).await.status, 201);
         let reset_token = reset_token_for("customer", &email, None).await;
         let started = std::time::Instant::now();
@@ -1988,13 +1971,14 @@ mod cases {
             .replacen("low-mixed", "Low-Mixed", 1)
             .replace("example.com", "Example.COM");
         app.customer_token(&email).await;
-        run_sql(
-            &app,
-            "UPDATE provider_identity SET entity_id = ?2 WHERE entity_id = ?1",
-            &email,
-            &stored,
-        )
-        .await;
+        assert_eq!(
+            app.execute_sql(
+                "UPDATE provider_identity SET entity_id = ?2 WHERE entity_id = ?1",
+                &[&email, &stored]
+            )
+            .await,
+            1
+        );
         for spelling in [email.as_str(), stored.as_str(), &email.to_uppercase()] {
             let login = app.login("customer", spelling, PASSWORD).await;
             assert!(
@@ -2010,13 +1994,14 @@ mod cases {
         let fresh = app.login("customer", &email, "a brand new password").await;
         assert!(gave_a_working_token(&app, &fresh).await, "{}", fresh.text());
         // Lower-cased by the reset's write.
-        run_sql(
-            &app,
-            "UPDATE provider_identity SET updated_at = ?2 WHERE entity_id = ?1",
-            &email,
-            "2026-01-01T00:00:00.000Z",
-        )
-        .await;
+        assert_eq!(
+            app.execute_sql(
+                "UPDATE provider_identity SET updated_at = ?2 WHERE entity_id = ?1",
+                &[&email, "2026-01-01T00:00:00.000Z"]
+            )
+            .await,
+            1
+        );
     }
 
     /// A request counted against its client address and answered `401` at no
@@ -2188,30 +2173,6 @@ mod cases {
         assert_eq!(me.status, 200, "{}", me.text());
     }
 
-    /// Runs `sql` on the server's database from a connection of the test's
-    /// own, as an operator (or a failing disk) would.
-    async fn on_database(app: &App, sql: &'static str) {
-        let url = format!("sqlite://{}", app.database().display());
-        let side = auth_core::store::SqliteStore::connect(&url).await.unwrap();
-        sqlx::query(sql).execute(side.pool()).await.unwrap();
-        side.pool().close().await;
-    }
-
-    /// One number from the server's database: `sql` with `binds` bound.
-    async fn count_rows(app: &App, sql: &'static str, binds: &[&str]) -> i64 {
-        use sqlx::Row as _;
-        let url = format!("sqlite://{}", app.database().display());
-        let side = auth_core::store::SqliteStore::connect(&url).await.unwrap();
-        let mut query = sqlx::query(sql);
-        for bind in binds {
-            query = query.bind(bind.to_string());
-        }
-        let row = query.fetch_one(side.pool()).await.unwrap();
-        let count: i64 = row.get(0);
-        side.pool().close().await;
-        count
-    }
-
     /// M4: when the revocation store cannot answer while the session store
     /// can, a session check is `503` with `Retry-After`: the session is not
     /// deleted, the cookie not cleared, and the same cookie works once the
@@ -2227,15 +2188,15 @@ mod cases {
         );
         // The revocation table goes away under the running server (the
         // session table stays): every revocation read fails.
-        on_database(
-            &app,
+        app.execute_sql(
             "ALTER TABLE auth_identity_revocation RENAME TO m4_unreachable",
+            &[],
         )
         .await;
         let during = app.get("/store/customers/me", &[("cookie", &cookie)]).await;
-        on_database(
-            &app,
+        app.execute_sql(
             "ALTER TABLE m4_unreachable RENAME TO auth_identity_revocation",
+            &[],
         )
         .await;
         assert_eq!(during.status, 503, "{}", during.text());
@@ -2373,12 +2334,12 @@ mod cases {
             assert_eq!(created.status, 200, "{}", created.text());
             cookies.push(session_cookie(&created));
         }
-        let kept = count_rows(
-            &app,
-            "SELECT count(*) FROM auth_session WHERE auth_identity_id = ?1",
-            &[&identity],
-        )
-        .await;
+        let kept = app
+            .count_sql(
+                "SELECT count(*) FROM auth_session WHERE auth_identity_id = ?1",
+                &[&identity],
+            )
+            .await;
         assert_eq!(kept, i64::try_from(limit).unwrap(), "sessions kept");
         let oldest = app
             .get("/store/customers/me", &[("cookie", &cookies[0])])
@@ -2396,7 +2357,9 @@ mod cases {
             let reply = app.login("customer", &email, "wrong password!").await;
             assert!(matches!(reply.status, 401 | 429), "{}", reply.status);
         }
-        let throttle_rows = count_rows(&app, "SELECT count(*) FROM auth_throttle", &[]).await;
+        let throttle_rows = app
+            .count_sql("SELECT count(*) FROM auth_throttle", &[])
+            .await;
         assert_eq!(throttle_rows, 0, "throttle counters reached the database");
     }
 
