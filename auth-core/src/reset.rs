@@ -307,6 +307,16 @@ impl PasswordResets {
             };
             match store.complete_reset(&completion).await? {
                 ResetOutcome::Completed => {
+                    // The transaction wrote the cut-off to the store; this
+                    // process's view of it must hold it before we answer. A
+                    // view that cannot load now loads it from the store later.
+                    let revocations = self.sessions.revocations();
+                    if let Err(error) = revocations
+                        .note_identity_cutoff(auth_identity_id, completion.tokens_valid_after_ms)
+                        .await
+                    {
+                        tracing::warn!(%error, auth_identity_id, "revocation view not updated");
+                    }
                     self.cut_off_logins_begun_before_the_write(auth_identity_id)
                         .await;
                     tracing::info!(auth_identity_id, "password reset: all credentials revoked");

@@ -9,7 +9,9 @@ use async_trait::async_trait;
 use auth_core::credentials::RequestHead;
 use auth_core::provider::{AuthProvider, AuthenticationInput, EmailPass, ProviderOutcome};
 use auth_core::routes::AuthRequest;
-use auth_core::store::{MemoryStore, ProviderStore, RevocationStore, StoreError};
+use auth_core::store::{
+    MemoryStore, ProviderStore, RevocationSnapshot, RevocationStore, StoreError,
+};
 use auth_core::token::{Algorithm, Key, KeySet, TokenConfig, TokenService};
 use auth_core::{AuthError, AuthModule, AuthModuleBuilder, BuildError, RoutePolicy};
 use http::{HeaderMap, HeaderValue, Method, header};
@@ -146,10 +148,10 @@ async fn refresh_reflects_an_actor_linked_after_registration() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn deny_listed_jti_is_refused_on_the_next_request() {
-    let Fixture { auth, store } = fixture();
+    let Fixture { auth, .. } = fixture();
     let token = register(&auth).await;
     let caller = auth.verify_bearer(&token).await.unwrap();
-    store
+    auth.revocations()
         .revoke_token(
             caller.token_id.as_deref().unwrap(),
             caller.expires_at.unwrap(),
@@ -164,12 +166,13 @@ async fn deny_listed_jti_is_refused_on_the_next_request() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn identity_wide_revocation_refuses_earlier_tokens() {
-    let Fixture { auth, store } = fixture();
+    let Fixture { auth, .. } = fixture();
     let token = register(&auth).await;
     let caller = auth.verify_bearer(&token).await.unwrap();
-    let after_issue_ms = auth_core::clock::now_ms() + 1;
-    store
-        .revoke_identity_tokens(&caller.auth_identity_id, after_issue_ms)
+    // The cut-off is in milliseconds: be sure it falls after the login began.
+    tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    auth.revocations()
+        .revoke_identity_tokens(&caller.auth_identity_id)
         .await
         .unwrap();
     assert_eq!(
@@ -363,6 +366,9 @@ impl RevocationStore for UnreachableRevocations {
         Err(StoreError::Unavailable("connection refused".into()))
     }
     async fn tokens_valid_after(&self, _id: &str) -> Result<Option<u64>, StoreError> {
+        Err(StoreError::Unavailable("connection refused".into()))
+    }
+    async fn live_revocations(&self, _now: u64) -> Result<RevocationSnapshot, StoreError> {
         Err(StoreError::Unavailable("connection refused".into()))
     }
 }

@@ -917,7 +917,7 @@ async fn access_token_works_until_its_ttl_and_leeway_have_passed() {
 
 /// A revocation store that fails every call while `down` is set.
 struct FlakyRevocations {
-    inner: MemoryStore,
+    inner: Arc<MemoryStore>,
     down: Arc<std::sync::atomic::AtomicBool>,
 }
 
@@ -966,27 +966,76 @@ impl auth_core::store::RevocationStore for FlakyRevocations {
         self.check()?;
         self.inner.tokens_valid_after(auth_identity_id).await
     }
+
+    async fn live_revocations(
+        &self,
+        now: u64,
+    ) -> Result<auth_core::store::RevocationSnapshot, auth_core::store::StoreError> {
+        self.check()?;
+        self.inner.live_revocations(now).await
+    }
 }
 
+/// Two modules on one store, the second started while the revocation store
+/// is down: its view cannot load, so a session check is `503` (the session
+/// is kept), and the same cookie passes once the store is back.
 #[tokio::test(flavor = "multi_thread")]
 async fn revocation_store_error_in_a_session_check_is_503_and_keeps_the_session() {
+    let store = Arc::new(MemoryStore::new());
     let down = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let revocations = FlakyRevocations {
-        inner: MemoryStore::new(),
-        down: Arc::clone(&down),
+    let module = || {
+        let revocations = FlakyRevocations {
+            inner: Arc::clone(&store),
+            down: Arc::clone(&down),
+        };
+        let store = Arc::clone(&store);
+        fixture_configured(move |builder| builder.store(store).revocations(revocations)).auth
     };
-    let Fixture { auth, .. } = fixture_configured(|builder| builder.revocations(revocations));
-    let token = register_and_login(&auth).await;
-    let cookie = cookie_of(&create_session(&auth, &token).await);
+    let first = module();
+    let token = register_and_login(&first).await;
+    let cookie = cookie_of(&create_session(&first, &token).await);
     let request_headers = headers(&[(header::COOKIE, &cookie)]);
     let head = RequestHead::new(&Method::GET, &request_headers, None);
     down.store(true, std::sync::atomic::Ordering::SeqCst);
+    let restarted = module();
     assert_eq!(
-        auth.authorize(&session_policy(), &head).await,
+        restarted.authorize(&session_policy(), &head).await,
         Err(AuthError::Unavailable)
     );
     down.store(false, std::sync::atomic::Ordering::SeqCst);
-    assert!(auth.authorize(&session_policy(), &head).await.is_ok());
+    assert!(restarted.authorize(&session_policy(), &head).await.is_ok());
+}
+
+/// Revocation checks read the in-memory view: once it is loaded, a store
+/// that stops answering changes no verdict, and a revocation written by
+/// this module is in force the moment the write returns.
+#[tokio::test(flavor = "multi_thread")]
+async fn checks_read_the_loaded_view_and_own_writes_land_in_it_at_once() {
+    let store = Arc::new(MemoryStore::new());
+    let down = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let revocations = FlakyRevocations {
+        inner: Arc::clone(&store),
+        down: Arc::clone(&down),
+    };
+    let Fixture { auth, .. } =
+        fixture_configured(|builder| builder.store(Arc::clone(&store)).revocations(revocations));
+    let kept = register_and_login(&auth).await;
+    let ended = login(&auth, PASSWORD).await;
+    let (name, value) = bearer(&ended);
+    let logout = auth
+        .handle(AuthRequest::new(Method::DELETE, "/session").with_header(name, value))
+        .await;
+    assert_eq!(logout.status(), 200);
+    down.store(true, std::sync::atomic::Ordering::SeqCst);
+    assert!(
+        auth.verify_bearer(&kept).await.is_ok(),
+        "a live token is refused"
+    );
+    assert_eq!(
+        auth.verify_bearer(&ended).await,
+        Err(AuthError::InvalidToken),
+        "a logged-out token passes"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

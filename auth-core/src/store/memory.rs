@@ -38,7 +38,8 @@ use super::{
     ApiKeyRecord, ApiKeyStore, CredentialChange, CredentialStore, CredentialWrite, IdentityStore,
     InviteRecord, InviteStore, PRUNE_GRACE_SECS, RefreshRotation, RefreshTokenRecord,
     RefreshTokenStore, ResetCompletion, ResetOutcome, ResetTokenRecord, ResetTokenStore,
-    RevocationStore, SessionRecord, SessionStore, StoreError, ThrottleStore, check_identity_id,
+    RevocationSnapshot, RevocationStore, SessionRecord, SessionStore, StoreError, ThrottleStore,
+    check_identity_id,
 };
 use crate::clock::{SharedClock, SystemClock};
 use crate::identity::{AuthIdentity, LinkError, Metadata, ProviderIdentity};
@@ -552,6 +553,23 @@ impl RevocationStore for MemoryStore {
 
     async fn tokens_valid_after(&self, auth_identity_id: &str) -> Result<Option<u64>, StoreError> {
         Ok(self.state()?.valid_after.get(auth_identity_id).copied())
+    }
+
+    async fn live_revocations(&self, now: u64) -> Result<RevocationSnapshot, StoreError> {
+        let state = self.state()?;
+        Ok(RevocationSnapshot {
+            denied: state
+                .revoked
+                .iter()
+                .filter(|(_, until)| **until > now)
+                .map(|(key, until)| (key.clone(), *until))
+                .collect(),
+            cutoffs: state
+                .valid_after
+                .iter()
+                .map(|(id, after)| (id.clone(), *after))
+                .collect(),
+        })
     }
 }
 

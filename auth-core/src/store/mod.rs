@@ -258,6 +258,24 @@ pub trait RevocationStore: Send + Sync + 'static {
     /// The time (Unix milliseconds) before which the identity's tokens are
     /// rejected, if set.
     async fn tokens_valid_after(&self, auth_identity_id: &str) -> Result<Option<u64>, StoreError>;
+
+    /// Every revocation still in force at `now` (Unix seconds): the
+    /// deny-listed keys whose `expires_at` is later than `now`, and every
+    /// identity's cut-off. [`Revocations`](crate::revocation::Revocations)
+    /// loads it once into its in-memory view, which it then keeps current
+    /// itself, so that checks cost a hash lookup rather than a query.
+    async fn live_revocations(&self, now: u64) -> Result<RevocationSnapshot, StoreError>;
+}
+
+/// What a [`RevocationStore`] holds in force at one moment, for loading an
+/// in-memory view of it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RevocationSnapshot {
+    /// Deny-listed keys (token ids, and ended logins as `login:<sid>`) with
+    /// the time (Unix seconds) they may leave the list.
+    pub denied: Vec<(String, u64)>,
+    /// Identities with their "tokens valid after" time (Unix milliseconds).
+    pub cutoffs: Vec<(String, u64)>,
 }
 
 /// A server-side session, found by the hash of its id (the id itself is only in

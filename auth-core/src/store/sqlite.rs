@@ -70,7 +70,8 @@ use super::{
     ApiKeyRecord, ApiKeyStore, CredentialChange, CredentialStore, CredentialWrite, IdentityStore,
     InviteRecord, InviteStore, PRUNE_GRACE_SECS, RefreshRotation, RefreshTokenRecord,
     RefreshTokenStore, ResetCompletion, ResetOutcome, ResetTokenRecord, ResetTokenStore,
-    RevocationStore, SessionRecord, SessionStore, StoreError, ThrottleStore, check_identity_id,
+    RevocationSnapshot, RevocationStore, SessionRecord, SessionStore, StoreError, ThrottleStore,
+    check_identity_id,
 };
 use crate::clock::{SharedClock, SystemClock};
 use crate::identity::{AuthContext, AuthIdentity, Metadata, ProviderIdentity, is_valid_actor_type};
@@ -736,6 +737,40 @@ impl RevocationStore for SqliteStore {
                 "auth_identity_revocation {auth_identity_id}: negative tokens_valid_after"
             ))
         })
+    }
+
+    async fn live_revocations(&self, now: u64) -> Result<RevocationSnapshot, StoreError> {
+        let denied =
+            sqlx::query("SELECT jti, expires_at FROM auth_revoked_token WHERE expires_at > ?1")
+                .bind(to_sql_int(now))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(store_error)?;
+        let cutoffs = sqlx::query(
+            "SELECT auth_identity_id, tokens_valid_after FROM auth_identity_revocation",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(store_error)?;
+        let unsigned = |value: i64, what: &str| {
+            u64::try_from(value).map_err(|_| StoreError::Corrupt(format!("negative {what}")))
+        };
+        let mut snapshot = RevocationSnapshot::default();
+        for row in denied {
+            let expires_at: i64 = row.try_get("expires_at").map_err(store_error)?;
+            snapshot.denied.push((
+                row.try_get("jti").map_err(store_error)?,
+                unsigned(expires_at, "auth_revoked_token.expires_at")?,
+            ));
+        }
+        for row in cutoffs {
+            let after: i64 = row.try_get("tokens_valid_after").map_err(store_error)?;
+            snapshot.cutoffs.push((
+                row.try_get("auth_identity_id").map_err(store_error)?,
+                unsigned(after, "auth_identity_revocation.tokens_valid_after")?,
+            ));
+        }
+        Ok(snapshot)
     }
 }
 

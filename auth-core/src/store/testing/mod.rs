@@ -155,6 +155,7 @@ macro_rules! __store_conformance {
             revoked_token_is_revoked_and_others_are_not,
             identity_revocation_keeps_the_latest_time,
             live_revocations_outlast_a_flood_of_expired_ones,
+            live_revocations_hold_what_is_in_force,
         ]);
     };
     (@trait sessions $setup:tt $store:tt) => {

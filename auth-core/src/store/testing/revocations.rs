@@ -65,3 +65,33 @@ pub async fn live_revocations_outlast_a_flood_of_expired_ones<S: RevocationStore
     assert!(store.is_token_revoked("jti-live").await.unwrap());
     assert!(store.is_token_revoked("login:sid-live").await.unwrap());
 }
+
+/// The snapshot a revocation view loads from: the deny-list entries still in
+/// force at the given time (with their expiry) and every identity's cut-off;
+/// entries that have expired by then are left out.
+pub async fn live_revocations_hold_what_is_in_force<S: RevocationStore + ?Sized>(store: Arc<S>) {
+    let now = now();
+    store.revoke_token("jti-live", now + 600).await.unwrap();
+    store
+        .revoke_token("login:sid-live", now + 900)
+        .await
+        .unwrap();
+    store.revoke_token("jti-expired", now - 1).await.unwrap();
+    store
+        .revoke_identity_tokens("authid_a", 1_700_000_000_123)
+        .await
+        .unwrap();
+    let mut snapshot = store.live_revocations(now).await.unwrap();
+    snapshot.denied.sort();
+    assert_eq!(
+        snapshot.denied,
+        vec![
+            ("jti-live".to_owned(), now + 600),
+            ("login:sid-live".to_owned(), now + 900),
+        ]
+    );
+    assert_eq!(
+        snapshot.cutoffs,
+        vec![("authid_a".to_owned(), 1_700_000_000_123)]
+    );
+}
