@@ -40,6 +40,8 @@ use crate::identity::{
 use crate::secret::Redacted;
 
 mod memory;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod sql;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 #[cfg(feature = "testing")]
