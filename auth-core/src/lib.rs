@@ -50,6 +50,7 @@
 //! | `aws-lc-rs` | crypto backend: AWS-LC; used whenever it is on, also with `rust-crypto` | yes |
 //! | `rust-crypto` | crypto backend: pure-Rust RustCrypto crates; used when `aws-lc-rs` is off | no |
 //! | `sqlite` | [`store::SqliteStore`], the embedded default store | yes |
+//! | `postgres` | [`store::PostgresStore`], one database for several instances, on Medusa's schema | no |
 //! | `testing` | the store conformance kit `store::testing` and `store_conformance!`, for a store's tests | no |
 //!
 //! The features are additive: at least one backend must be on, and with both

@@ -157,9 +157,15 @@ impl std::fmt::Debug for DemoConfig {
     }
 }
 
+/// Whether `url` names a PostgreSQL database (`postgres://` or
+/// `postgresql://`); any other accepted URL is a SQLite one.
+pub fn is_postgres_url(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
 /// `url` with the user and password of `scheme://user:password@host/...`
 /// replaced, for display.
-fn without_userinfo(url: &str) -> String {
+pub fn without_userinfo(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };
@@ -194,10 +200,10 @@ impl DemoConfig {
         };
         let database_url =
             get("AUTH_DATABASE_URL")?.unwrap_or_else(|| "sqlite://auth.db?mode=rwc".into());
-        if !database_url.starts_with("sqlite:") {
+        if !database_url.starts_with("sqlite:") && !is_postgres_url(&database_url) {
             return Err(ConfigError::new(
                 "AUTH_DATABASE_URL",
-                "only sqlite: URLs are supported by this build",
+                "expected a sqlite: or postgres:// URL",
             ));
         }
         let redis_url = get("AUTH_REDIS_URL")?;
@@ -395,6 +401,25 @@ mod tests {
         assert!(config.cookie_secure && config.throttle && !config.refresh_tokens);
         assert_eq!(config.signing, SigningConfig::RandomSecret);
         assert_eq!(config.hash_wait, Duration::from_secs(2));
+    }
+
+    #[test]
+    fn database_url_is_sqlite_or_postgres() {
+        for url in [
+            "sqlite::memory:",
+            "postgres://postgres@127.0.0.1:5432/test",
+            "postgresql://auth:secret@db.internal/shop",
+        ] {
+            let config = with(&[("AUTH_DATABASE_URL", url)]).unwrap();
+            assert_eq!(config.database_url, url);
+        }
+        assert!(
+            !format!(
+                "{:?}",
+                with(&[("AUTH_DATABASE_URL", "postgres://auth:secret@db/shop")]).unwrap()
+            )
+            .contains("secret")
+        );
     }
 
     #[test]

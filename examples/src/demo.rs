@@ -28,20 +28,20 @@ use auth_core::refresh::RefreshSettings;
 use auth_core::response::json_response;
 use auth_core::routes::parse_json_body;
 use auth_core::session::SessionSettings;
-use auth_core::store::{SqliteStore, StoreError};
+use auth_core::store::InviteStore;
+use auth_core::store::{PostgresStore, SqliteStore, StoreError};
 use auth_core::throttle::ThrottleSettings;
 use auth_core::token::{Algorithm, Key, KeySet, TokenConfig};
-use auth_core::{AuthModule, Authenticated, BuildError};
+use auth_core::{AuthModule, AuthStore, Authenticated, BuildError};
 use bytes::Bytes;
 use http::header::{CACHE_CONTROL, HeaderValue};
 use http::{Response, StatusCode};
 use serde_json::{Map, Value, json};
-use sqlx::Row as _;
-use sqlx::SqlitePool;
 use std::sync::Arc;
 
-use crate::config::{ConfigError, DemoConfig, SigningConfig};
+use crate::config::{ConfigError, DemoConfig, SigningConfig, is_postgres_url};
 use crate::notifier::LogNotifier;
+use crate::tables::{Actor, DemoTables};
 
 /// The route policies of the demo store, shared by every framework.
 pub mod policies {
@@ -107,70 +107,7 @@ pub struct Demo {
     /// The auth module the adapters mount and guard routes with.
     pub auth: AuthModule,
     invites: Invites,
-    db: SqlitePool,
-}
-
-/// The demo's own tables. Plain `IF NOT EXISTS` DDL, kept apart from auth-core's
-/// migrations so the two never disagree about the migration history.
-const DEMO_SCHEMA: &[&str] = &[
-    "CREATE TABLE IF NOT EXISTS demo_customer (
-        id TEXT PRIMARY KEY, email TEXT, first_name TEXT, last_name TEXT,
-        created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)",
-    "CREATE TABLE IF NOT EXISTS demo_user (
-        id TEXT PRIMARY KEY, email TEXT, first_name TEXT, last_name TEXT,
-        created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)",
-];
-
-/// Which table an actor type lives in.
-#[derive(Clone, Copy)]
-enum Actor {
-    Customer,
-    User,
-}
-
-impl Actor {
-    fn actor_type(self) -> &'static str {
-        match self {
-            Self::Customer => "customer",
-            Self::User => "user",
-        }
-    }
-
-    fn id_prefix(self) -> &'static str {
-        match self {
-            Self::Customer => "cus",
-            Self::User => "user",
-        }
-    }
-
-    fn insert_sql(self) -> &'static str {
-        match self {
-            Self::Customer => {
-                "INSERT INTO demo_customer (id, email, first_name, last_name) VALUES (?, ?, ?, ?)"
-            }
-            Self::User => {
-                "INSERT INTO demo_user (id, email, first_name, last_name) VALUES (?, ?, ?, ?)"
-            }
-        }
-    }
-
-    fn select_sql(self) -> &'static str {
-        match self {
-            Self::Customer => {
-                "SELECT id, email, first_name, last_name, created_at FROM demo_customer WHERE id = ?"
-            }
-            Self::User => {
-                "SELECT id, email, first_name, last_name, created_at FROM demo_user WHERE id = ?"
-            }
-        }
-    }
-
-    fn delete_sql(self) -> &'static str {
-        match self {
-            Self::Customer => "DELETE FROM demo_customer WHERE id = ?",
-            Self::User => "DELETE FROM demo_user WHERE id = ?",
-        }
-    }
+    tables: DemoTables,
 }
 
 /// The signing key from the configuration.
@@ -212,19 +149,31 @@ fn key_variable(signing: &SigningConfig) -> &'static str {
 impl Demo {
     /// Opens the database, runs the migrations and assembles the auth module.
     pub async fn open(config: &DemoConfig) -> Result<Self, ConfigError> {
-        let store = SqliteStore::connect(&config.database_url)
-            .await
-            .map_err(|e| ConfigError::new("AUTH_DATABASE_URL", e.to_string()))?;
-        let db = store.pool().clone();
-        let invite_store = Arc::new(store.clone());
-        for statement in DEMO_SCHEMA {
-            sqlx::query(*statement).execute(&db).await.map_err(|e| {
-                ConfigError::new(
-                    "AUTH_DATABASE_URL",
-                    format!("cannot create demo tables: {e}"),
-                )
-            })?;
-        }
+        let database_error = |e: StoreError| ConfigError::new("AUTH_DATABASE_URL", e.to_string());
+        let (store, invite_store, tables): (Arc<dyn AuthStore>, Arc<dyn InviteStore>, _) =
+            if is_postgres_url(&config.database_url) {
+                let store = Arc::new(
+                    PostgresStore::connect(&config.database_url)
+                        .await
+                        .map_err(database_error)?,
+                );
+                let tables = DemoTables::Postgres(store.pool().clone());
+                (store.clone(), store, tables)
+            } else {
+                let store = Arc::new(
+                    SqliteStore::connect(&config.database_url)
+                        .await
+                        .map_err(database_error)?,
+                );
+                let tables = DemoTables::Sqlite(store.pool().clone());
+                (store.clone(), store, tables)
+            };
+        tables.create().await.map_err(|e| {
+            ConfigError::new(
+                "AUTH_DATABASE_URL",
+                format!("cannot create demo tables: {e}"),
+            )
+        })?;
         let keys = KeySet::new(signing_key(&config.signing)?)
             .map_err(|e| ConfigError::new(key_variable(&config.signing), e.to_string()))?;
         let mut builder = AuthModule::builder();
@@ -256,7 +205,11 @@ impl Demo {
                 other => ConfigError::new(key_variable(&config.signing), other.to_string()),
             })?;
         let invites = Invites::new(invite_store, auth.clock().clone());
-        Ok(Self { auth, invites, db })
+        Ok(Self {
+            auth,
+            invites,
+            tables,
+        })
     }
 
     /// `GET /health`
@@ -344,12 +297,7 @@ impl Demo {
     /// `email` normalised, if it is an e-mail address no admin user has yet.
     async fn unused_admin_email(&self, email: &str) -> Result<String, AuthError> {
         let email = required_email(&json!({ "email": email }))?;
-        let taken = sqlx::query("SELECT 1 FROM demo_user WHERE email = ?")
-            .bind(&email)
-            .fetch_optional(&self.db)
-            .await
-            .map_err(database_error)?
-            .is_some();
+        let taken = self.tables.user_email_taken(&email).await?;
         if taken {
             return Err(AuthError::Duplicate(format!(
                 "an admin user with e-mail {email} exists"
@@ -475,25 +423,20 @@ impl Demo {
         email: Option<&str>,
         fields: &ActorFields,
     ) -> Result<String, AuthError> {
-        let id = auth_core::identity::new_id(actor.id_prefix());
-        sqlx::query(actor.insert_sql())
-            .bind(&id)
-            .bind(email)
-            .bind(&fields.first_name)
-            .bind(&fields.last_name)
-            .execute(&self.db)
-            .await
-            .map_err(database_error)?;
-        Ok(id)
+        Ok(self
+            .tables
+            .insert(
+                actor,
+                email,
+                fields.first_name.as_deref(),
+                fields.last_name.as_deref(),
+            )
+            .await?)
     }
 
     /// Removes an actor row that could not be linked.
     async fn delete_actor(&self, actor: Actor, id: &str) {
-        if let Err(error) = sqlx::query(actor.delete_sql())
-            .bind(id)
-            .execute(&self.db)
-            .await
-        {
+        if let Err(error) = self.tables.delete(actor, id).await {
             tracing::error!(%error, actor_id = id, "removing an unlinked actor failed");
         }
     }
@@ -557,21 +500,7 @@ impl Demo {
     }
 
     async fn load(&self, actor: Actor, id: &str) -> Result<Option<Value>, AuthError> {
-        let row = sqlx::query(actor.select_sql())
-            .bind(id)
-            .fetch_optional(&self.db)
-            .await
-            .map_err(database_error)?;
-        Ok(row.map(|row| {
-            let text = |column: &str| row.try_get::<Option<String>, _>(column).ok().flatten();
-            json!({
-                "id": text("id"),
-                "email": text("email"),
-                "first_name": text("first_name"),
-                "last_name": text("last_name"),
-                "created_at": text("created_at"),
-            })
-        }))
+        Ok(self.tables.load(actor, id).await?)
     }
 }
 
@@ -586,12 +515,6 @@ fn api_key_json(record: &auth_core::store::ApiKeyRecord) -> Value {
         "created_at": record.created_at,
         "revoked_at": record.revoked_at,
     })
-}
-
-/// A demo-table error, read as the library reads its own: a busy or locked
-/// database, a timeout or a lost connection is `503`, never `500`.
-fn database_error(error: sqlx::Error) -> AuthError {
-    AuthError::from(StoreError::from(error))
 }
 
 /// `response` marked `Cache-Control: no-store`: it shows a secret once.

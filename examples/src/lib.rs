@@ -2,10 +2,12 @@
 //!
 //! The same application (the contract's "demo store") served by axum, actix-web
 //! and warp: the auth routes, customers and admin users linked to auth
-//! identities, all persisted in SQLite. Everything but the routing is shared:
+//! identities, all persisted in SQLite or PostgreSQL (`AUTH_DATABASE_URL`).
+//! Everything but the routing is shared:
 //!
 //! - [`config`]: the environment variables, read once;
 //! - [`demo`]: the actor layer's handlers and route policies;
+//! - [`tables`]: the demo's own tables (customers, admin users), on either database;
 //! - [`server`]: starting a server on its own thread;
 //! - [`cli`]: the binaries' `user` subcommand (the first admin, invites);
 //! - [`notifier`]: where the demo sends reset tokens (a line on standard output);
@@ -32,6 +34,7 @@ pub mod config;
 pub mod demo;
 pub mod notifier;
 pub mod server;
+pub mod tables;
 pub mod warp_app;
 
 /// Logs to standard error, filtered by `RUST_LOG` (default `info`).

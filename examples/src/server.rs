@@ -207,7 +207,7 @@ pub fn run_main(start: fn(crate::config::DemoConfig) -> Result<RunningServer, St
         eprintln!("unknown subcommand {unknown:?}; the only one is `user`");
         std::process::exit(1);
     }
-    let database = config.database_url.clone();
+    let database = crate::config::without_userinfo(&config.database_url);
     let server = match start(config) {
         Ok(server) => server,
         Err(error) => {

@@ -2,7 +2,8 @@
 //!
 //! The core never talks to a database directly: it goes through these traits, so
 //! the same flows run on the in-memory store (tests), SQLite (the embedded
-//! default, feature `sqlite`) and, later, PostgreSQL and Redis.
+//! default, feature `sqlite`), PostgreSQL (shared by several instances,
+//! feature `postgres`) and, later, Redis.
 //!
 //! - [`IdentityStore`]: auth identities and their provider identities, in
 //!   Medusa's `auth_identity` / `provider_identity` shape.
@@ -40,6 +41,10 @@ use crate::identity::{
 use crate::secret::Redacted;
 
 mod memory;
+#[cfg(feature = "postgres")]
+pub mod postgres;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod sql;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 #[cfg(feature = "testing")]
@@ -52,6 +57,8 @@ pub use memory::{MemoryLimits, MemoryStore};
 /// refresh families are kept as long, so callers still see them as expired
 /// (rather than unknown) for a while. Every store prunes by it.
 pub(crate) const PRUNE_GRACE_SECS: u64 = 3600;
+#[cfg(feature = "postgres")]
+pub use postgres::PostgresStore;
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
 

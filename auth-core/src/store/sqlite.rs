@@ -57,7 +57,7 @@
 use std::borrow::Cow;
 use std::str::FromStr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -66,6 +66,7 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use sqlx::{Row as _, SqlSafeStr as _};
 
+use super::sql::{PruneSchedule, store_error, to_sql_int};
 use super::{
     ApiKeyRecord, ApiKeyStore, CredentialChange, CredentialStore, CredentialWrite, IdentityStore,
     InviteRecord, InviteStore, PRUNE_GRACE_SECS, RefreshRotation, RefreshTokenRecord,
@@ -82,8 +83,6 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 /// Connections of a file database (WAL allows concurrent readers and one writer).
 const MAX_FILE_CONNECTIONS: u32 = 8;
-/// Pruning of a table runs at most this often (per store), so it stays cheap.
-const PRUNE_INTERVAL_SECS: u64 = 60;
 
 /// The embedded migrations of `auth-core/migrations/sqlite/`, in order.
 ///
@@ -156,27 +155,6 @@ impl std::fmt::Debug for SqliteStore {
             .field("pool", &self.pool)
             .field("prune", &self.prune)
             .finish_non_exhaustive()
-    }
-}
-
-/// When each table was last pruned (Unix seconds).
-#[derive(Debug, Default)]
-struct PruneSchedule {
-    sessions: AtomicU64,
-    reset_tokens: AtomicU64,
-    refresh_tokens: AtomicU64,
-    throttle: AtomicU64,
-}
-
-impl PruneSchedule {
-    /// Whether the table whose last pruning `slot` records is due at `now`;
-    /// claims the run, so of concurrent callers only one prunes.
-    fn claim(slot: &AtomicU64, now: u64) -> bool {
-        let last = slot.load(Ordering::Relaxed);
-        now >= last.saturating_add(PRUNE_INTERVAL_SECS)
-            && slot
-                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
-                .is_ok()
     }
 }
 
@@ -1496,39 +1474,5 @@ fn parse_metadata(
         _ => Err(StoreError::Corrupt(format!(
             "{row_id}: {column} is not a JSON object"
         ))),
-    }
-}
-
-/// SQLite integers are i64; times past i64::MAX (year 292 billion) saturate,
-/// which only ever lengthens a revocation.
-fn to_sql_int(value: u64) -> i64 {
-    i64::try_from(value).unwrap_or(i64::MAX)
-}
-
-/// The store's reading of a sqlx error, for code beside a [`SqliteStore`]
-/// that runs its own SQL on the same pool (the demo's tables): a busy or locked
-/// database, a timeout or a lost connection is [`StoreError::Unavailable`]
-/// (`503`), a unique violation a [`StoreError::Conflict`].
-impl From<sqlx::Error> for StoreError {
-    fn from(error: sqlx::Error) -> Self {
-        store_error(error)
-    }
-}
-
-/// Maps sqlx errors onto the store's fail-closed vocabulary. Messages carry
-/// SQLite's text (constraint and column names), never bound values.
-fn store_error(error: sqlx::Error) -> StoreError {
-    match &error {
-        sqlx::Error::Database(db) if db.is_unique_violation() => {
-            StoreError::Conflict(db.message().to_owned())
-        }
-        sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
-            StoreError::NotFound(db.message().to_owned())
-        }
-        sqlx::Error::ColumnDecode { .. }
-        | sqlx::Error::Decode(_)
-        | sqlx::Error::ColumnNotFound(_)
-        | sqlx::Error::ColumnIndexOutOfBounds { .. } => StoreError::Corrupt(error.to_string()),
-        _ => StoreError::Unavailable(error.to_string()),
     }
 }
