@@ -23,7 +23,7 @@ use auth_core::invite::Invites;
 use auth_core::password::{HashingLimits, PasswordHasher, PasswordPolicy};
 use auth_core::provider::AuthenticationInput;
 use auth_core::provider::EmailPass;
-use auth_core::provider::emailpass::normalize_email;
+use auth_core::provider::emailpass::{is_plausible_email, normalize_email};
 use auth_core::refresh::RefreshSettings;
 use auth_core::response::json_response;
 use auth_core::routes::parse_json_body;
@@ -527,10 +527,12 @@ fn no_store(mut response: Response<Bytes>) -> Response<Bytes> {
 
 /// The required `email` of a body, normalised as the emailpass provider does.
 fn required_email(body: &Value) -> Result<String, AuthError> {
-    match body.get("email") {
-        Some(Value::String(email)) if email.contains('@') && email.len() <= 256 => {
-            Ok(normalize_email(email))
-        }
+    match body
+        .get("email")
+        .and_then(Value::as_str)
+        .map(normalize_email)
+    {
+        Some(email) if is_plausible_email(&email) => Ok(email),
         _ => Err(AuthError::InvalidData(
             "email must be an e-mail address".into(),
         )),

@@ -89,9 +89,17 @@ pub fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
-/// A deliberately plain check: one `@` with text on both sides and a dot in the
-/// domain. Deliverability is the mail server's business.
-fn is_plausible_email(email: &str) -> bool {
+/// A deliberately plain check of a normalised e-mail: one `@` with text on
+/// both sides, a dot in the domain, no whitespace or control characters, at
+/// most 254 bytes. Deliverability is the mail server's business.
+///
+/// ```
+/// use auth_core::provider::emailpass::is_plausible_email;
+///
+/// assert!(is_plausible_email("ada@example.com"));
+/// assert!(!is_plausible_email("ada\0@example.com"));
+/// ```
+pub fn is_plausible_email(email: &str) -> bool {
     let Some((local, domain)) = email.split_once('@') else {
         return false;
     };
@@ -101,7 +109,7 @@ fn is_plausible_email(email: &str) -> bool {
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
-        && !email.chars().any(char::is_whitespace)
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 fn password_error(error: PasswordError) -> AuthError {
@@ -357,6 +365,9 @@ mod tests {
             "ada@example",
             "a da@example.com",
             "a@b@c.d",
+            "ada\0@example.com",
+            "ada@exa\u{7f}mple.com",
+            "ada@example.com\u{85}",
         ] {
             assert!(!is_plausible_email(bad), "{bad:?}");
         }
